@@ -5,19 +5,43 @@ from __future__ import annotations
 from pyoxigraph import NamedNode
 
 
-class Namespace(str):
-    """An IRI prefix; attribute or item access returns the term as a `NamedNode`."""
+class Namespace:
+    """An IRI prefix; attribute or item access returns the term as a `NamedNode`.
+
+    It is not a `str` subclass, so that terms named like string methods (`DCTERMS.title`,
+    `SKOS.notation`) resolve to IRIs; `str(namespace)` and `namespace + "name"` give text.
+    """
+
+    __slots__ = ("_iri",)
+
+    def __init__(self, iri: str) -> None:
+        self._iri = iri
 
     def __getattr__(self, name: str) -> NamedNode:
         if name.startswith("__"):
             raise AttributeError(name)
-        return NamedNode(self + name)
+        return NamedNode(self._iri + name)
 
-    def __getitem__(self, name: str) -> NamedNode:  # type: ignore[override]
-        return NamedNode(self + name)
+    def __getitem__(self, name: str) -> NamedNode:
+        return NamedNode(self._iri + name)
+
+    def __str__(self) -> str:
+        return self._iri
+
+    def __repr__(self) -> str:
+        return f"Namespace({self._iri!r})"
+
+    def __add__(self, name: str) -> str:
+        return self._iri + name
+
+    def __eq__(self, other: object) -> bool:
+        return str(self) == str(other)
+
+    def __hash__(self) -> int:
+        return hash(self._iri)
 
     def term(self, name: str) -> NamedNode:
-        return NamedNode(self + name)
+        return NamedNode(self._iri + name)
 
 
 MLG = Namespace("https://w3id.org/maillage/ns#")
