@@ -10,6 +10,9 @@ from maillage.graph.iris import Iris
 from maillage.graph.settings import Settings
 from maillage.graph.store import GraphStore
 
+# The browser fixtures (live_server, chromium, browser_page) serve every test folder.
+pytest_plugins = ["tests.browser"]
+
 BASE_IRI = "http://maillage.test"
 
 # The public inputs (communes, legal texts, BANATIC, DREES tables) sit beside the project in CI

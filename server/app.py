@@ -1,0 +1,100 @@
+"""The FastAPI application: store lifetime, routers, error handlers, request logs."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from maillage.graph.iris import Iris
+from maillage.graph.settings import Settings
+from maillage.graph.store import GraphStore
+from maillage.server.errors import install_error_handlers
+from maillage.server.routes import api, docs, health, network, pages, sparql
+from maillage.server.templating import STATIC_DIR
+
+logger = logging.getLogger(__name__)
+
+
+def create_app(settings: Settings, *, store: GraphStore | None = None) -> FastAPI:
+    """Build the application for one maillage instance.
+
+    The app opens the Oxigraph store at `settings.store_path` when it starts and closes
+    it when it stops. A caller that passes an open `store` keeps ownership of it: the
+    app uses it and leaves it open, so a test or the CLI may load data before serving.
+    """
+    app = FastAPI(
+        title="maillage",
+        summary="Content repository on an RDF knowledge graph for social policy.",
+        version="0.1.0",
+        lifespan=_lifespan(settings, store),
+        # routes/docs.py serves Swagger UI from local files; ReDoc would need a CDN.
+        docs_url=None,
+        redoc_url=None,
+    )
+    app.state.settings = settings
+    app.state.iris = Iris(settings.base_iri)
+    app.state.store = store
+    install_error_handlers(app)
+
+    app.include_router(health.router)
+    app.include_router(docs.router)
+    app.include_router(api.router)
+    app.include_router(sparql.router)
+    app.include_router(network.router)
+    app.include_router(pages.router)
+    # Mounted last, so that routers may serve their own folders under /static/.
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    app.add_middleware(RequestLogMiddleware)
+    return app
+
+
+def _lifespan(settings: Settings, caller_store: GraphStore | None):
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if caller_store is not None:
+            app.state.store = caller_store
+            yield
+            return
+        app.state.store = GraphStore(settings.store_path)
+        try:
+            yield
+        finally:
+            app.state.store.close()
+            app.state.store = None
+            logger.info("store closed at %s", settings.store_path)
+
+    return lifespan
+
+
+class RequestLogMiddleware:
+    """Log one INFO line per HTTP request: method, path, status and duration."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        start = time.perf_counter()
+        status = 500
+
+        async def send_and_record(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_and_record)
+        finally:
+            duration_ms = (time.perf_counter() - start) * 1000
+            logger.info(
+                "%s %s %d %.1f ms", scope["method"], scope["path"], status, duration_ms
+            )

@@ -1,0 +1,194 @@
+"""The read-only REST API: item types, lists of items and single items."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import JSONResponse, Response
+from fastapi.exceptions import RequestValidationError
+from pydantic import BaseModel
+from pyoxigraph import NamedNode
+
+from maillage.graph import repository
+from maillage.graph.errors import InvalidIdentifierError
+from maillage.graph.iris import ITEM_TYPES
+from maillage.graph.repository import MAX_LIMIT
+from maillage.server.deps import GraphsDep, IrisDep, StoreDep
+from maillage.server.errors import (
+    ERROR_RESPONSES,
+    NotAcceptableError,
+    UnknownTypeError,
+)
+from maillage.server.negotiation import negotiate
+from maillage.server.representations import JSON_LD, N_TRIPLES, TURTLE, rdf_response
+
+router = APIRouter(prefix="/api", tags=["items"], responses=ERROR_RESPONSES)
+
+JSON = "application/json"
+ITEM_MEDIA_TYPES = (JSON, JSON_LD, TURTLE, N_TRIPLES)
+
+
+class TypeSummary(BaseModel):
+    type: str
+    count: int
+    href: str
+
+
+class TypeList(BaseModel):
+    types: list[TypeSummary]
+
+
+class ItemPage(BaseModel):
+    """One page of items; `next` is the address of the following page, if any."""
+
+    total: int
+    offset: int
+    limit: int
+    items: list[dict[str, object]]
+    next: str | None
+
+
+Offset = Annotated[int, Query(ge=0, description="Number of items to skip.")]
+Limit = Annotated[
+    int, Query(ge=0, le=MAX_LIMIT, description=f"Page size, at most {MAX_LIMIT}.")
+]
+TitleFilter = Annotated[
+    str | None,
+    Query(
+        max_length=200,
+        description="Keep items whose title or label contains this text, "
+        "ignoring case and accents.",
+    ),
+]
+ClassFilter = Annotated[
+    str | None,
+    Query(
+        alias="class",
+        max_length=500,
+        description="Keep items of this class: a full IRI or a prefixed name "
+        "such as `mlg:Deliberation`.",
+    ),
+]
+
+
+@router.get("", summary="List the item types with their counts")
+def read_types(
+    request: Request, store: StoreDep, iris: IrisDep, graphs: GraphsDep
+) -> TypeList:
+    """Return each item type with the number of items the user may read."""
+    summaries = [
+        TypeSummary(
+            type=item_type,
+            count=repository.count_items(store, iris, item_type, graphs=graphs),
+            href=str(request.url_for("list_items", item_type=item_type)),
+        )
+        for item_type in ITEM_TYPES
+    ]
+    return TypeList(types=summaries)
+
+
+@router.get(
+    "/{item_type}",
+    name="list_items",
+    summary="List the items of one type",
+    response_model=ItemPage,
+)
+def list_items(
+    item_type: str,
+    request: Request,
+    store: StoreDep,
+    iris: IrisDep,
+    graphs: GraphsDep,
+    offset: Offset = 0,
+    limit: Limit = 50,
+    q: TitleFilter = None,
+    rdf_class: ClassFilter = None,
+) -> JSONResponse:
+    """Return one page of the items of `item_type` that the user may read."""
+    check_item_type(item_type)
+    page = repository.list_items(
+        store,
+        iris,
+        item_type,
+        graphs=graphs,
+        offset=offset,
+        limit=limit,
+        title_contains=q,
+        rdf_class=parse_class_filter(rdf_class),
+    )
+    following = offset + limit
+    next_url = None
+    if limit and following < page.total:
+        next_url = str(request.url.include_query_params(offset=following, limit=limit))
+    # The items are already JSON, so the page skips a second validation by ItemPage.
+    body = {
+        "total": page.total,
+        "offset": offset,
+        "limit": limit,
+        "items": [repository.item_json(iris, item) for item in page.items],
+        "next": next_url,
+    }
+    return JSONResponse(body)
+
+
+@router.get(
+    "/{item_type}/{key}",
+    summary="Read one item",
+    responses={
+        200: {
+            "content": {media_type: {} for media_type in ITEM_MEDIA_TYPES[1:]},
+            "description": "The item as JSON, JSON-LD, Turtle or N-Triples, by Accept.",
+        }
+    },
+)
+def read_item(
+    item_type: str,
+    key: str,
+    request: Request,
+    store: StoreDep,
+    iris: IrisDep,
+    graphs: GraphsDep,
+) -> Response:
+    """Return one item as JSON, or as RDF when Accept names an RDF media type."""
+    check_item_type(item_type)
+    media_type = negotiate(request.headers.get("accept"), ITEM_MEDIA_TYPES)
+    if media_type is None:
+        raise not_acceptable(ITEM_MEDIA_TYPES)
+    item = repository.read_item(store, iris, item_type, key, graphs=graphs)
+    if media_type == JSON:
+        body = repository.item_json(iris, item)
+        return JSONResponse(body, headers={"Vary": "Accept"})
+    return rdf_response(item.triples, media_type)
+
+
+def check_item_type(item_type: str) -> None:
+    """Raise `UnknownTypeError` (404) unless `item_type` is an item type."""
+    if item_type not in ITEM_TYPES:
+        accepted = ", ".join(ITEM_TYPES)
+        raise UnknownTypeError(
+            f"unknown item type {item_type[:80]!r}; accepted: {accepted}"
+        )
+
+
+def parse_class_filter(value: str | None) -> NamedNode | None:
+    """Return the class IRI of the `class` parameter; raise a 422 error if invalid."""
+    if value is None:
+        return None
+    try:
+        return repository.expand_curie(value)
+    except InvalidIdentifierError as exc:
+        error = {
+            "type": "value_error",
+            "loc": ("query", "class"),
+            "input": value,
+            "ctx": {"error": exc.message},
+        }
+        raise RequestValidationError([error]) from exc
+
+
+def not_acceptable(offered: tuple[str, ...]) -> NotAcceptableError:
+    """Return the 406 error that lists the media types on offer."""
+    return NotAcceptableError(
+        f"none of the requested media types is available; offered: {', '.join(offered)}"
+    )

@@ -1,0 +1,257 @@
+"""The SPARQL 1.1 endpoint at /sparql (https://www.w3.org/TR/sparql11-protocol/).
+
+A query comes by GET `?query=`, by POST of a form with a `query` field, or by POST of
+the query itself as `application/sparql-query`. GET without a query returns the service
+description. An update comes by POST only, in a form field `update` or as
+`application/sparql-update`, with the editor's bearer token. The route reads the
+protocol (`maillage.server.sparql_protocol`), negotiates the result format and leaves
+checks, evaluation and serialization to `maillage.graph.sparql`.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from fastapi import APIRouter, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import Response
+from maillage.graph.access import User
+from maillage.graph.errors import MalformedRequestError
+from maillage.graph.iris import Iris
+from maillage.graph.settings import Settings
+from maillage.graph.sparql import (
+    FormatChooser,
+    QueryAnswer,
+    QueryRequest,
+    ResultFormat,
+    describe_service,
+    find_format,
+    media_types,
+    run_query,
+    run_update,
+)
+from maillage.graph.sparql.formats import FORMAT_NAMES, format_for_media_type
+from maillage.graph.store import GraphStore
+from maillage.server.deps import GraphsDep, IrisDep, SettingsDep, StoreDep, UserDep
+from maillage.server.errors import NotAcceptableError
+from maillage.server.negotiation import negotiate
+from maillage.server.sparql_protocol import (
+    FORM_MEDIA_TYPE,
+    QUERY_MEDIA_TYPE,
+    UPDATE_MEDIA_TYPE,
+    ProtocolRequest,
+    read_body_parameters,
+    read_url_parameters,
+)
+from pyoxigraph import NamedNode
+from starlette.exceptions import HTTPException
+
+logger = logging.getLogger(__name__)
+
+router = APIRouter(tags=["SPARQL"])
+
+
+def _parameter(name: str, description: str, *, repeated: bool = False) -> dict:
+    schema: dict = {"type": "string"}
+    if repeated:
+        schema = {"type": "array", "items": schema}
+    return {"name": name, "in": "query", "schema": schema, "description": description}
+
+
+_DATASET_PARAMETERS = [
+    _parameter(
+        "default-graph-uri",
+        "A graph of the default graph; overrides the query's FROM.",
+        repeated=True,
+    ),
+    _parameter(
+        "named-graph-uri",
+        "A named graph of the dataset; overrides FROM NAMED.",
+        repeated=True,
+    ),
+    {
+        **_parameter(
+            "format", "The result format, for clients that cannot set Accept."
+        ),
+        "schema": {"type": "string", "enum": list(FORMAT_NAMES)},
+    },
+]
+_QUERY_PARAMETER = _parameter(
+    "query", "A SPARQL 1.1 query; without it, GET describes the service."
+)
+_FORM_FIELDS = {
+    "query": {"type": "string"},
+    "update": {"type": "string"},
+}
+_POST_BODY = {
+    "required": True,
+    "content": {
+        QUERY_MEDIA_TYPE: {"schema": {"type": "string"}},
+        UPDATE_MEDIA_TYPE: {"schema": {"type": "string"}},
+        FORM_MEDIA_TYPE: {"schema": {"type": "object", "properties": _FORM_FIELDS}},
+    },
+}
+
+
+@router.get(
+    "/sparql",
+    summary="Run a SPARQL query, or read the service description",
+    openapi_extra={"parameters": [_QUERY_PARAMETER, *_DATASET_PARAMETERS]},
+    response_class=Response,
+)
+async def read_sparql(
+    request: Request,
+    store: StoreDep,
+    settings: SettingsDep,
+    user: UserDep,
+    graphs: GraphsDep,
+) -> Response:
+    """Run the query of `?query=`, or describe the service when there is none."""
+    protocol = read_url_parameters(request)
+    if protocol.has("update"):
+        raise HTTPException(
+            405, "send SPARQL updates by POST", headers={"Allow": "POST"}
+        )
+    text = protocol.single("query")
+    choose = _format_chooser(request.headers.get("accept"), protocol.single("format"))
+    if text is None:
+        endpoint = str(request.url.replace(query="", fragment=""))
+        answer = await run_in_threadpool(
+            describe_service,
+            store,
+            endpoint,
+            choose("DESCRIPTION"),
+            readable=graphs,
+            federation=bool(settings.federation_allowlist),
+        )
+        return _response(answer)
+    query = QueryRequest(text, protocol.dataset())
+    return await _answer_query(query, choose, store, settings, user, graphs)
+
+
+@router.post(
+    "/sparql",
+    summary="Run a SPARQL query or update sent in the request body",
+    openapi_extra={"parameters": _DATASET_PARAMETERS, "requestBody": _POST_BODY},
+    response_class=Response,
+)
+async def create_sparql_request(
+    request: Request,
+    store: StoreDep,
+    iris: IrisDep,
+    settings: SettingsDep,
+    user: UserDep,
+    graphs: GraphsDep,
+) -> Response:
+    """Run a query, or an update for the editor, sent in the request body."""
+    protocol = await read_body_parameters(request, settings.max_body_bytes)
+    if protocol.has("query") and protocol.has("update"):
+        raise MalformedRequestError("send either 'query' or 'update', not both")
+    if protocol.has("update"):
+        return await _apply_update(protocol, store, iris, settings, user)
+
+    text = protocol.single("query")
+    if text is None:
+        raise MalformedRequestError(
+            "missing parameter 'query' or 'update': send the request in one of them"
+        )
+    choose = _format_chooser(request.headers.get("accept"), protocol.single("format"))
+    query = QueryRequest(text, protocol.dataset())
+    return await _answer_query(query, choose, store, settings, user, graphs)
+
+
+async def _answer_query(
+    query: QueryRequest,
+    choose: FormatChooser,
+    store: GraphStore,
+    settings: Settings,
+    user: User,
+    graphs: list[NamedNode] | None,
+) -> Response:
+    start = time.perf_counter()
+    answer = await run_in_threadpool(
+        run_query,
+        store,
+        query,
+        choose_format=choose,
+        readable=graphs,
+        max_rows=settings.max_result_rows,
+        allowlist=settings.federation_allowlist,
+    )
+    logger.info(
+        "SPARQL %s query: %d results as %s in %.1f ms, role %s",
+        answer.form,
+        answer.size,
+        answer.result_format.name,
+        (time.perf_counter() - start) * 1000,
+        user.role.value,
+    )
+    return _response(answer)
+
+
+async def _apply_update(
+    protocol: ProtocolRequest,
+    store: GraphStore,
+    iris: Iris,
+    settings: Settings,
+    user: User,
+) -> Response:
+    if not user.can_edit:
+        raise HTTPException(
+            401,
+            "SPARQL updates need the editor token: send 'Authorization: Bearer TOKEN'",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    for name in ("using-graph-uri", "using-named-graph-uri"):
+        if protocol.has(name):
+            raise MalformedRequestError(
+                f"the parameter {name!r} is not supported: write USING in the update"
+            )
+    text = protocol.single("update") or ""
+
+    start = time.perf_counter()
+    result = await run_in_threadpool(
+        run_update, store, iris, text, allowlist=settings.federation_allowlist
+    )
+    logger.info(
+        "SPARQL update: %d operations (%s) in %.1f ms, role %s",
+        len(result.operations),
+        ", ".join(result.operations),
+        (time.perf_counter() - start) * 1000,
+        user.role.value,
+    )
+    return Response(status_code=204)
+
+
+def _response(answer: QueryAnswer) -> Response:
+    return Response(
+        content=answer.body,
+        media_type=answer.result_format.media_type,
+        headers={"Vary": "Accept"},
+    )
+
+
+def _format_chooser(accept: str | None, format_name: str | None) -> FormatChooser:
+    """Return the function that picks a result format by `format` or by Accept."""
+
+    def choose(form: str) -> ResultFormat:
+        if format_name is not None:
+            chosen = find_format(form, format_name)
+            if chosen is None:
+                raise _not_acceptable(form, f"format={format_name.strip()!r}")
+            return chosen
+        media_type = negotiate(accept, media_types(form))
+        if media_type is None:
+            raise _not_acceptable(form, f"Accept {accept[:200]!r}")
+        return format_for_media_type(form, media_type)
+
+    return choose
+
+
+def _not_acceptable(form: str, requested: str) -> NotAcceptableError:
+    results = "the service description" if form == "DESCRIPTION" else f"{form} results"
+    offered = ", ".join(media_types(form))
+    return NotAcceptableError(
+        f"no format of {results} matches {requested}; offered: {offered}"
+    )

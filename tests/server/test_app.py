@@ -1,0 +1,157 @@
+import json
+import logging
+import re
+
+import pytest
+from fastapi.testclient import TestClient
+
+from maillage.graph.errors import MalformedRequestError
+from maillage.graph.store import GraphStore
+from maillage.server.app import create_app
+from tests.sample_items import load_sample
+
+
+@pytest.fixture
+def app(settings, store, iris):
+    load_sample(store, iris)
+    return create_app(settings, store=store)
+
+
+@pytest.fixture
+def client(app):
+    with TestClient(app) as test_client:
+        yield test_client
+
+
+def test_create_app_opens_and_closes_store(settings):
+    app = create_app(settings)
+    with TestClient(app) as client:
+        response = client.get("/health")
+        assert response.json() == {"status": "ok", "store": "open", "quads": 0}
+    assert app.state.store is None
+    # The lock on the folder is released, so the store opens again.
+    GraphStore(settings.store_path).close()
+
+
+def test_create_app_leaves_given_store_open(settings, store):
+    with TestClient(create_app(settings, store=store)) as client:
+        client.get("/health")
+    assert store.count_quads() == 0
+
+
+def test_create_app_sets_state(app, settings):
+    assert app.state.settings is settings
+    assert app.state.iris.base == "http://maillage.test"
+
+
+def test_health_counts_quads(client, store):
+    response = client.get("/health")
+    assert response.status_code == 200, response.text
+    assert response.json()["quads"] == store.count_quads() > 0
+
+
+def test_health_store_unavailable(settings):
+    closed = GraphStore(None)
+    closed.close()
+    with TestClient(create_app(settings, store=closed)) as client:
+        response = client.get("/health")
+    assert response.status_code == 503, response.text
+    assert response.json() == {
+        "detail": "the store did not respond",
+        "code": "store_unavailable",
+        "status": "error",
+        "store": "unavailable",
+    }
+
+
+def test_context_served_as_jsonld(client):
+    response = client.get("/ns/context.jsonld")
+    assert response.headers["content-type"] == "application/ld+json", response.text
+    assert "@context" in json.loads(response.content)
+
+
+def test_unknown_route_not_found(client):
+    response = client.get("/nowhere")
+    assert response.status_code == 404, response.text
+    assert response.json() == {
+        "detail": "no resource at '/nowhere'; the API is listed at /docs",
+        "code": "not_found",
+    }
+
+
+def test_unknown_route_french_page_for_browser(client):
+    response = client.get("/nowhere", headers={"accept": "text/html,*/*;q=0.8"})
+    assert response.status_code == 404, response.text
+    assert "Cette ressource n'existe pas" in response.text.replace("&#39;", "'")
+
+
+def test_wrong_method_not_allowed(client):
+    response = client.delete("/api/document")
+    assert response.status_code == 405, response.text
+    assert response.json() == {
+        "detail": "method DELETE is not allowed on '/api/document'; allowed: GET",
+        "code": "method_not_allowed",
+    }
+    assert response.headers["allow"] == "GET"
+
+
+def test_unexpected_error_hides_message(app, caplog):
+    @app.get("/explode")
+    def explode() -> None:
+        raise RuntimeError("secret path /srv/store")
+
+    with (
+        TestClient(app, raise_server_exceptions=False) as client,
+        caplog.at_level(logging.ERROR, logger="maillage.server.errors"),
+    ):
+        response = client.get("/explode")
+    assert response.status_code == 500, response.text
+    assert response.json() == {
+        "detail": "internal server error",
+        "code": "internal_error",
+    }
+    assert "GET /explode raised an unexpected error" in caplog.text
+
+
+def test_malformed_request_carries_position(app):
+    @app.get("/parse")
+    def parse() -> None:
+        raise MalformedRequestError("invalid turtle: expected '.'", line=3, column=7)
+
+    with TestClient(app) as client:
+        response = client.get("/parse")
+    assert response.status_code == 400, response.text
+    assert response.json() == {
+        "detail": "invalid turtle: expected '.'",
+        "code": "malformed_request",
+        "line": 3,
+        "column": 7,
+    }
+
+
+def test_request_logged_once(client, caplog):
+    with caplog.at_level(logging.INFO, logger="maillage.server.app"):
+        client.get("/health")
+    lines = [r.getMessage() for r in caplog.records if r.name == "maillage.server.app"]
+    assert len(lines) == 1, lines
+    assert re.fullmatch(r"GET /health 200 \d+\.\d ms", lines[0]), lines
+
+
+def test_openapi_lists_routes(client):
+    paths = client.get("/openapi.json").json()["paths"]
+    for path in ("/health", "/api", "/api/{item_type}", "/id/{item_type}/{key}"):
+        assert path in paths, sorted(paths)
+
+
+def test_docs_load_only_local_assets(client):
+    page = client.get("/docs")
+    assert page.status_code == 200, page.text
+    addresses = re.findall(r"(?:href|src)=\"([^\"]+)\"", page.text)
+    assert addresses and all(a.startswith("/") for a in addresses), addresses
+    for address in addresses:
+        assert client.get(address).status_code == 200, address
+
+
+def test_static_stylesheet_served(client):
+    response = client.get("/static/maillage.css")
+    assert response.headers["content-type"].startswith("text/css"), response.text

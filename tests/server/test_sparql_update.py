@@ -1,0 +1,281 @@
+"""SPARQL updates at /sparql: editor only, POST only, dataset graphs only."""
+
+import logging
+import socket
+import threading
+
+import pytest
+from fastapi.testclient import TestClient
+from maillage.server.app import create_app
+from pyoxigraph import DefaultGraph, Literal, NamedNode, Quad
+
+EDITOR = {"Authorization": "Bearer editor-secret"}
+UPDATE = "application/sparql-update"
+
+
+@pytest.fixture
+def client(settings, store):
+    with TestClient(create_app(settings, store=store)) as test_client:
+        yield test_client
+
+
+@pytest.fixture
+def dataset(iris):
+    return iris.dataset_graph("communes-07").value
+
+
+def post_update(client, text, headers=EDITOR):
+    return client.post(
+        "/sparql", content=text.encode(), headers={"Content-Type": UPDATE, **headers}
+    )
+
+
+def objects(store, graph):
+    quads = store.oxigraph.quads_for_pattern(None, None, None, NamedNode(graph))
+    return sorted(quad.object.value for quad in quads)
+
+
+def test_update_insert_data(client, store, dataset):
+    response = post_update(
+        client, f"INSERT DATA {{ GRAPH <{dataset}> {{ <urn:a> <urn:p> 'x' }} }}"
+    )
+    assert response.status_code == 204, response.text
+    assert objects(store, dataset) == ["x"]
+
+
+def test_update_form_field(client, store, dataset):
+    update = f"INSERT DATA {{ GRAPH <{dataset}> {{ <urn:a> <urn:p> 'form' }} }}"
+    response = client.post("/sparql", data={"update": update}, headers=EDITOR)
+    assert response.status_code == 204, response.text
+    assert objects(store, dataset) == ["form"]
+
+
+def test_update_form_field_over_one_megabyte(client, store, dataset):
+    update = (
+        "# " + "x" * (1024 * 1024 + 10) + "\n"
+        f"INSERT DATA {{ GRAPH <{dataset}> {{ <urn:a> <urn:p> 'long' }} }}"
+    )
+    response = client.post("/sparql", data={"update": update}, headers=EDITOR)
+    assert response.status_code == 204, response.text
+    assert objects(store, dataset) == ["long"]
+
+
+def test_update_with_delete_insert(client, store, dataset):
+    graph = NamedNode(dataset)
+    store.add_quads(
+        [Quad(NamedNode("urn:a"), NamedNode("urn:p"), Literal("old"), graph)]
+    )
+    update = (
+        f"WITH <{dataset}> DELETE {{ ?s <urn:p> 'old' }} INSERT {{ ?s <urn:p> 'new' }} "
+        "WHERE { ?s <urn:p> 'old' }"
+    )
+    response = post_update(client, update)
+    assert response.status_code == 204, response.text
+    assert objects(store, dataset) == ["new"]
+
+
+def test_update_without_token(client, store, dataset):
+    response = post_update(
+        client,
+        f"INSERT DATA {{ GRAPH <{dataset}> {{ <urn:a> <urn:p> 'x' }} }}",
+        headers={},
+    )
+    assert response.status_code == 401, response.text
+    assert response.json()["code"] == "unauthorized"
+    assert response.headers["www-authenticate"] == "Bearer"
+    assert objects(store, dataset) == []
+
+
+def test_update_clear_missing_graph(client, dataset):
+    response = post_update(client, f"CLEAR GRAPH <{dataset}>")
+    assert response.status_code == 404, response.text
+    assert response.json()["detail"] == (
+        f"the update names <{dataset}>, which does not exist; add SILENT to skip it"
+    )
+
+
+def test_update_create_existing_graph(client, store, dataset):
+    graph = NamedNode(dataset)
+    store.add_quads([Quad(NamedNode("urn:a"), NamedNode("urn:p"), Literal("x"), graph)])
+    response = post_update(client, f"CREATE GRAPH <{dataset}>")
+    assert response.status_code == 409, response.text
+
+
+def test_update_wrong_token(client, dataset):
+    headers = {"Authorization": "Bearer nope"}
+    response = post_update(client, f"CLEAR GRAPH <{dataset}>", headers=headers)
+    assert response.status_code == 401, response.text
+
+
+def test_update_by_get(client, dataset):
+    response = client.get(
+        "/sparql", params={"update": f"CLEAR GRAPH <{dataset}>"}, headers=EDITOR
+    )
+    assert response.status_code == 405, response.text
+    assert response.json()["code"] == "method_not_allowed"
+    assert response.headers["allow"] == "POST"
+
+
+def test_update_item_graph_forbidden(client, store, iris):
+    graph = iris.item_graph("document", "diagnostic").value
+    response = post_update(
+        client, f"INSERT DATA {{ GRAPH <{graph}> {{ <urn:a> <urn:p> 'x' }} }}"
+    )
+    assert response.status_code == 403, response.text
+    assert response.json() == {
+        "detail": f"the graph <{graph}> contains the document item 'diagnostic', "
+        "which is written through the REST API at /api/document, not through SPARQL",
+        "code": "forbidden",
+    }
+    assert objects(store, graph) == []
+
+
+def test_update_ontology_graph_forbidden(client, iris):
+    response = post_update(client, f"CLEAR GRAPH <{iris.ontology_graph.value}>")
+    assert response.status_code == 403, response.text
+
+
+def test_update_default_graph_rejected(client, store):
+    response = post_update(client, "INSERT DATA { <urn:a> <urn:p> 'x' }")
+    assert response.status_code == 400, response.text
+    assert response.json()["code"] == "default_graph_write"
+    assert (
+        list(store.oxigraph.quads_for_pattern(None, None, None, DefaultGraph())) == []
+    )
+
+
+def test_update_delete_where_default_rejected(client):
+    response = post_update(client, "DELETE WHERE { ?s ?p ?o }")
+    assert response.status_code == 400, response.text
+    assert response.json()["code"] == "default_graph_write"
+
+
+def test_update_clear_all_forbidden(client, store, dataset):
+    graph = NamedNode(dataset)
+    store.add_quads(
+        [Quad(NamedNode("urn:a"), NamedNode("urn:p"), Literal("kept"), graph)]
+    )
+    response = post_update(client, "CLEAR ALL")
+    assert response.status_code == 403, response.text
+    assert objects(store, dataset) == ["kept"]
+
+
+def test_update_graph_variable_rejected(client, dataset):
+    update = "INSERT { GRAPH ?g { ?s <urn:p> 1 } } WHERE { GRAPH ?g { ?s ?p ?o } }"
+    response = post_update(client, update)
+    assert response.status_code == 400, response.text
+    assert "known only at run time" in response.json()["detail"]
+
+
+def test_update_second_operation_checked(client, store, dataset, iris):
+    graph = iris.item_graph("action", "fa-01").value
+    update = (
+        f"INSERT DATA {{ GRAPH <{dataset}> {{ <urn:a> <urn:p> 'x' }} }} ; "
+        f"COPY <{dataset}> TO <{graph}>"
+    )
+    response = post_update(client, update)
+    assert response.status_code == 403, response.text
+    # The check runs before the update: the first operation did not run either.
+    assert objects(store, dataset) == []
+
+
+def test_update_malformed(client):
+    response = post_update(client, "INSERT DATA { GRAPH <urn:g> { <urn:a> <urn:b> } }")
+    assert response.status_code == 400, response.text
+    assert response.json()["code"] == "malformed_query"
+    assert response.json()["line"] == 1
+
+
+def test_update_query_and_update(client):
+    response = client.post(
+        "/sparql", data={"query": "ASK {}", "update": "CLEAR DEFAULT"}, headers=EDITOR
+    )
+    assert response.status_code == 400, response.text
+
+
+def test_update_using_graph_parameter(client, dataset):
+    response = client.post(
+        f"/sparql?using-graph-uri={dataset}",
+        content=f"CLEAR GRAPH <{dataset}>".encode(),
+        headers={"Content-Type": UPDATE, **EDITOR},
+    )
+    assert response.status_code == 400, response.text
+
+
+def test_update_logs_one_line(client, dataset, caplog):
+    with caplog.at_level(logging.INFO, logger="maillage.server.routes.sparql"):
+        post_update(client, f"CLEAR SILENT GRAPH <{dataset}>")
+    lines = [r.getMessage() for r in caplog.records if r.name.endswith("routes.sparql")]
+    assert len(lines) == 1, lines
+    assert lines[0].startswith("SPARQL update: 1 operations (Clear) in ")
+    assert lines[0].endswith("ms, role editor")
+
+
+class Listener:
+    """A TCP server thread that records each connection and closes it."""
+
+    def __init__(self) -> None:
+        self.socket = socket.create_server(("127.0.0.1", 0))
+        self.socket.settimeout(0.1)
+        self.port = self.socket.getsockname()[1]
+        self.connections = 0
+        self.stopped = threading.Event()
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
+
+    def _serve(self) -> None:
+        while not self.stopped.is_set():
+            try:
+                connection, _ = self.socket.accept()
+            except TimeoutError:
+                continue
+            self.connections += 1
+            connection.close()
+
+    def close(self) -> None:
+        self.stopped.set()
+        self.thread.join(timeout=5)
+        self.socket.close()
+
+
+@pytest.fixture
+def listener():
+    server = Listener()
+    yield server
+    server.close()
+
+
+def test_update_load_reaches_nothing(client, listener, dataset):
+    source = f"http://127.0.0.1:{listener.port}/data.ttl"
+    response = post_update(client, f"LOAD <{source}> INTO GRAPH <{dataset}>")
+    assert response.status_code == 400, response.text
+    assert response.json()["code"] == "load_not_allowed"
+    assert listener.connections == 0
+
+
+def test_update_load_file_reads_nothing(client, store, dataset):
+    response = post_update(
+        client, f"LOAD <file:///etc/hostname> INTO GRAPH <{dataset}>"
+    )
+    assert response.status_code == 400, response.text
+    assert objects(store, dataset) == []
+
+
+def test_update_service_in_where_reaches_nothing(client, listener, dataset):
+    endpoint = f"http://127.0.0.1:{listener.port}/sparql"
+    update = (
+        f"INSERT {{ GRAPH <{dataset}> {{ ?s ?p ?o }} }} "
+        f"WHERE {{ SERVICE <{endpoint}> {{ ?s ?p ?o }} }}"
+    )
+    response = post_update(client, update)
+    assert response.status_code == 400, response.text
+    assert response.json()["code"] == "service_not_allowed"
+    assert listener.connections == 0
+
+
+def test_update_malformed_load_reaches_nothing(client, listener):
+    # Reporting the syntax error must not run the LOAD either.
+    source = f"http://127.0.0.1:{listener.port}/data.ttl"
+    response = post_update(client, f"LOAD <{source}> INTO GRAPH")
+    assert response.status_code == 400, response.text
+    assert listener.connections == 0
