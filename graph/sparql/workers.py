@@ -1,0 +1,384 @@
+"""Evaluate SPARQL queries in worker processes that are killed at the time limit.
+
+pyoxigraph 0.5.13 takes no time limit and cannot cancel a running query, and it
+releases the GIL while it works, so no thread of the server can stop it. The endpoint
+therefore evaluates each query in one worker process of a small pool:
+
+- a worker reads a snapshot of the store, never the live store, because opening a
+  store read-only while another process writes it is undefined behaviour. A snapshot
+  is a RocksDB checkpoint in `{store path}.snapshots/`, made of hard links to the
+  store's immutable files, so it costs little disk and time;
+- the first query that arrives after a write (`GraphStore.generation` changed) makes a
+  new snapshot, and each worker reopens it with its next task. A snapshot is deleted
+  once it is neither the current one nor open in a worker;
+- when a query passes the time limit, the caller gets `QueryTimeoutError` at once and
+  its worker is killed with SIGKILL, so that no CPU keeps burning for an answer that
+  nobody reads. The next query that finds no idle worker starts a new one.
+
+Workers start from a fork server that has imported this module, so that a new worker
+costs a fork, not the start of an interpreter.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import multiprocessing
+import os
+import shutil
+import signal
+import tempfile
+import threading
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from multiprocessing.connection import Connection
+from multiprocessing.process import BaseProcess
+from pathlib import Path
+
+from maillage.graph.errors import MaillageError, QueryTimeoutError
+from maillage.graph.sparql.errors import QueryWorkerError
+from maillage.graph.sparql.query import PreparedQuery, QueryAnswer, evaluate_query
+from maillage.graph.store import GraphStore
+
+logger = logging.getLogger(__name__)
+
+_CONTEXT = multiprocessing.get_context("forkserver")
+# Replaces the default list, which would import the server's __main__ module too.
+_CONTEXT.set_forkserver_preload([__name__])
+
+_STOP_TIMEOUT = 5.0
+_FAULT_TEXT_LENGTH = 300
+
+
+@dataclass(eq=False)
+class _Worker:
+    process: BaseProcess
+    connection: Connection
+    snapshot: Path | None = None
+
+
+@dataclass(frozen=True)
+class _Snapshot:
+    path: Path
+    generation: int
+
+
+@dataclass
+class _State:
+    """What the pool's lock protects."""
+
+    workers: set[_Worker] = field(default_factory=set)
+    idle: list[_Worker] = field(default_factory=list)
+    starting: int = 0
+    # Queries that chose a snapshot and have not got their answer yet.
+    pending: Counter[Path] = field(default_factory=Counter)
+    snapshots: set[Path] = field(default_factory=set)
+    current: _Snapshot | None = None
+    closed: bool = False
+
+
+class QueryPool:
+    """At most `size` worker processes that evaluate queries on snapshots of `store`."""
+
+    def __init__(self, store: GraphStore, *, size: int) -> None:
+        self.store = store
+        self.size = size
+        self._root = _make_snapshot_root(store)
+        self._lock = threading.Lock()
+        self._available = threading.Condition(self._lock)
+        self._snapshot_lock = threading.Lock()
+        self._state = _State()
+        self._names = itertools.count(1)
+
+    def run(
+        self, prepared: PreparedQuery, *, max_rows: int, timeout: float
+    ) -> QueryAnswer:
+        """Evaluate `prepared` in a worker; raise `QueryTimeoutError` after `timeout` s.
+
+        The time counts from the call, waiting for a free worker included. Errors of
+        the query itself (`MalformedQueryError`, `ResultTooLargeError`) come back as
+        raised in the worker; a worker that dies raises `QueryWorkerError`.
+        """
+        deadline = time.monotonic() + timeout
+        snapshot = self._take_snapshot()
+        try:
+            worker = self._acquire(deadline, timeout)
+            try:
+                reply = self._ask(
+                    worker, snapshot, prepared, max_rows, deadline, timeout
+                )
+            except BaseException:
+                self._discard(worker)
+                raise
+            self._release(worker)
+        finally:
+            self._drop_pending(snapshot.path)
+        return _read_reply(reply, prepared)
+
+    def worker_pids(self) -> list[int]:
+        """Return the process ids of the live workers, idle or busy."""
+        with self._lock:
+            return [worker.process.pid for worker in self._state.workers]
+
+    def close(self) -> None:
+        """Stop every worker and delete the snapshots; the pool is unusable after."""
+        with self._lock:
+            self._state.closed = True
+            workers = list(self._state.workers)
+            self._state.workers.clear()
+            self._state.idle.clear()
+            self._available.notify_all()
+        for worker in workers:
+            _stop(worker)
+        shutil.rmtree(self._root, ignore_errors=True)
+        logger.info("query pool stopped %d workers", len(workers))
+
+    def _take_snapshot(self) -> _Snapshot:
+        """Return the current snapshot, made anew if the store changed since."""
+        with self._snapshot_lock:
+            with self._lock:
+                current = self._state.current
+            if current is None or current.generation != self.store.generation:
+                current = self._make_snapshot()
+            with self._lock:
+                self._state.pending[current.path] += 1
+        return current
+
+    def _make_snapshot(self) -> _Snapshot:
+        path = self._root / f"snapshot-{next(self._names)}"
+        start = time.perf_counter()
+        generation = self.store.snapshot(path)
+        logger.info(
+            "store snapshot %s of generation %d made in %.1f ms",
+            path.name,
+            generation,
+            (time.perf_counter() - start) * 1000,
+        )
+        snapshot = _Snapshot(path, generation)
+        with self._lock:
+            self._state.snapshots.add(path)
+            self._state.current = snapshot
+        self._delete_unused_snapshots()
+        return snapshot
+
+    def _acquire(self, deadline: float, timeout: float) -> _Worker:
+        with self._available:
+            while True:
+                if self._state.closed:
+                    raise QueryWorkerError("the query pool is closed")
+                if self._state.idle:
+                    return self._state.idle.pop()
+                if len(self._state.workers) + self._state.starting < self.size:
+                    self._state.starting += 1
+                    break
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise QueryTimeoutError(
+                        f"no query worker became free within {timeout:g} s, the time "
+                        "limit of this endpoint: every worker is busy; retry later"
+                    )
+                self._available.wait(remaining)
+        try:
+            worker = _start_worker()
+        finally:
+            with self._lock:
+                self._state.starting -= 1
+        with self._lock:
+            self._state.workers.add(worker)
+        return worker
+
+    def _ask(
+        self,
+        worker: _Worker,
+        snapshot: _Snapshot,
+        prepared: PreparedQuery,
+        max_rows: int,
+        deadline: float,
+        timeout: float,
+    ) -> tuple:
+        try:
+            worker.connection.send((str(snapshot.path), prepared, max_rows))
+            worker.snapshot = snapshot.path
+            if not worker.connection.poll(max(deadline - time.monotonic(), 0)):
+                logger.warning(
+                    "SPARQL query passed the time limit of %g s: killing worker %d",
+                    timeout,
+                    worker.process.pid,
+                )
+                raise QueryTimeoutError(
+                    f"the query did not finish within {timeout:g} s, the time limit "
+                    "of this endpoint; narrow its patterns or add a LIMIT"
+                )
+            return worker.connection.recv()
+        except (EOFError, OSError) as exc:
+            logger.error(
+                "query worker %d stopped during a query, exit code %s",
+                worker.process.pid,
+                worker.process.exitcode,
+            )
+            raise QueryWorkerError(
+                "the process evaluating the query stopped unexpectedly; retry, and "
+                "report the query if it happens again"
+            ) from exc
+
+    def _release(self, worker: _Worker) -> None:
+        with self._available:
+            if self._state.closed:
+                _stop(worker)
+                return
+            self._state.idle.append(worker)
+            self._available.notify()
+        self._delete_unused_snapshots()
+
+    def _discard(self, worker: _Worker) -> None:
+        """Kill `worker` and wait until it is gone, so that it burns no more CPU."""
+        with self._available:
+            self._state.workers.discard(worker)
+            self._available.notify()
+        _kill(worker)
+        self._delete_unused_snapshots()
+
+    def _drop_pending(self, path: Path) -> None:
+        with self._lock:
+            self._state.pending[path] -= 1
+            if self._state.pending[path] <= 0:
+                del self._state.pending[path]
+        self._delete_unused_snapshots()
+
+    def _delete_unused_snapshots(self) -> None:
+        with self._lock:
+            current = self._state.current.path if self._state.current else None
+            in_use = {worker.snapshot for worker in self._state.workers}
+            unused = [
+                path
+                for path in self._state.snapshots
+                if path != current
+                and path not in in_use
+                and path not in self._state.pending
+            ]
+            self._state.snapshots.difference_update(unused)
+        for path in unused:
+            shutil.rmtree(path, ignore_errors=True)
+
+
+def _read_reply(reply: tuple, prepared: PreparedQuery) -> QueryAnswer:
+    kind = reply[0]
+    if kind == "answer":
+        _, body, size = reply
+        return QueryAnswer(body, prepared.result_format, prepared.form, size)
+    if kind == "error":
+        raise reply[1]
+    logger.error("query worker failed: %s", reply[1])
+    raise QueryWorkerError("the evaluation of the query failed inside the server")
+
+
+# Pools by store, so that every app and request over one store shares its workers.
+_pools: dict[int, QueryPool] = {}
+_pools_lock = threading.Lock()
+
+
+def pool_for(store: GraphStore, *, size: int) -> QueryPool:
+    """Return the query pool of `store`, started on first use and stopped with it."""
+    with _pools_lock:
+        pool = _pools.get(id(store))
+        if pool is not None and pool.store is store:
+            return pool
+        pool = QueryPool(store, size=size)
+        _pools[id(store)] = pool
+    store.on_close(lambda: _close_pool(store))
+    return pool
+
+
+def _close_pool(store: GraphStore) -> None:
+    with _pools_lock:
+        pool = _pools.pop(id(store), None)
+    if pool is not None:
+        pool.close()
+
+
+def _make_snapshot_root(store: GraphStore) -> Path:
+    """Create this pool's snapshot folder beside the store, on its file system.
+
+    Folders left by a process that no longer runs are removed first.
+    """
+    if store.path is None:
+        return Path(tempfile.mkdtemp(prefix="maillage-snapshots-"))
+    parent = store.path.parent / f"{store.path.name}.snapshots"
+    parent.mkdir(parents=True, exist_ok=True)
+    for entry in parent.iterdir():
+        pid = entry.name.partition("-")[0]
+        if pid.isdigit() and not _is_running(int(pid)):
+            shutil.rmtree(entry, ignore_errors=True)
+    return Path(tempfile.mkdtemp(prefix=f"{os.getpid()}-", dir=parent))
+
+
+def _is_running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _start_worker() -> _Worker:
+    parent_end, child_end = _CONTEXT.Pipe()
+    process = _CONTEXT.Process(
+        target=_serve, args=(child_end,), name="maillage-query-worker", daemon=True
+    )
+    process.start()
+    child_end.close()
+    logger.info("query worker %d started", process.pid)
+    return _Worker(process, parent_end)
+
+
+def _stop(worker: _Worker) -> None:
+    """Close the worker's pipe, which ends its loop, and kill it if it lingers."""
+    worker.connection.close()
+    worker.process.join(_STOP_TIMEOUT)
+    if worker.process.is_alive():
+        _kill(worker)
+
+
+def _kill(worker: _Worker) -> None:
+    worker.process.kill()
+    worker.process.join(_STOP_TIMEOUT)
+    worker.connection.close()
+    pid, exit_code = worker.process.pid, worker.process.exitcode
+    logger.info("query worker %d killed, exit code %s", pid, exit_code)
+
+
+def _serve(connection: Connection) -> None:
+    """Answer tasks until the pipe closes; runs in the worker process."""
+    # The server stops its workers itself; Ctrl-C in a terminal must not do it first.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    store: GraphStore | None = None
+    while True:
+        try:
+            snapshot, prepared, max_rows = connection.recv()
+        except EOFError:
+            return
+        try:
+            if store is None or str(store.path) != snapshot:
+                if store is not None:
+                    store.close()
+                    store = None
+                store = GraphStore(Path(snapshot), read_only=True)
+            answer = evaluate_query(store, prepared, max_rows=max_rows)
+            reply: tuple = ("answer", answer.body, answer.size)
+        except MaillageError as exc:
+            reply = ("error", exc)
+        # The parent logs the fault; the worker must survive it to serve the next task.
+        except Exception as exc:  # noqa: BLE001
+            reply = ("fault", f"{type(exc).__name__}: {exc}"[:_FAULT_TEXT_LENGTH])
+        _send(connection, reply)
+
+
+def _send(connection: Connection, reply: tuple) -> None:
+    try:
+        connection.send(reply)
+    except (TypeError, AttributeError, ValueError) as exc:
+        # An error object that does not pickle still reaches the parent as text.
+        connection.send(("fault", f"{reply[0]} reply not picklable: {exc}"))
