@@ -4,6 +4,8 @@
     ├── InvalidIdentifierError         400  an item type, key or IRI is not valid
     ├── MalformedRequestError          400  a query, update or body does not parse
     │   └── UnsafeRequestError         400  SERVICE, LOAD, remote contexts, entities
+    ├── UnauthorizedError              401  credentials needed and not sent
+    │   └── InvalidTokenError          401  a bearer token unknown, expired or revoked
     ├── NotFoundError                  404  no such item or graph
     ├── ForbiddenError                 403  the user may not do this
     ├── ConflictError                  409  the write conflicts with stored data
@@ -11,6 +13,7 @@
     ├── PayloadTooLargeError           413  a body or file over the limit
     ├── UnsupportedMediaTypeError      415  a body in a format maillage does not read
     ├── ValidationFailedError          422  content invalid against the model or shapes
+    │   └── ExtractionError            422  a file whose text cannot be read
     ├── ResultTooLargeError            422  a result over the configured limit
     └── QueryTimeoutError              503  a query passed its time limit
 """
@@ -56,6 +59,17 @@ class UnsafeRequestError(MalformedRequestError):
     code = "unsafe_request"
 
 
+class UnauthorizedError(MaillageError):
+    """The request needs credentials: the server answers with a Bearer challenge."""
+
+    code = "unauthorized"
+    status = 401
+
+
+class InvalidTokenError(UnauthorizedError):
+    code = "invalid_token"
+
+
 class NotFoundError(MaillageError):
     code = "not_found"
     status = 404
@@ -89,6 +103,12 @@ class UnsupportedMediaTypeError(MaillageError):
 class ValidationFailedError(MaillageError):
     code = "validation_failed"
     status = 422
+
+
+class ExtractionError(ValidationFailedError):
+    """A stored file is corrupt, locked by a password, or would expand past a limit."""
+
+    code = "extraction_failed"
 
 
 class ResultTooLargeError(MaillageError):
