@@ -54,11 +54,11 @@ def resolve_dataset(
 ) -> QueryDataset:
     """Return the dataset of a query, limited to the `readable` graphs (None: all)."""
     if request:
-        default = _named_nodes("default-graph-uri", request.default_graph_uris)
-        named = _named_nodes("named-graph-uri", request.named_graph_uris)
+        default = named_nodes("default-graph-uri", request.default_graph_uris)
+        named = named_nodes("named-graph-uri", request.named_graph_uris)
     elif query.has_dataset_clause:
-        default = _named_nodes("FROM", query.from_graphs)
-        named = _named_nodes("FROM NAMED", query.from_named_graphs)
+        default = named_nodes("FROM", query.from_graphs)
+        named = named_nodes("FROM NAMED", query.from_named_graphs)
     else:
         default, named = None, None
 
@@ -76,7 +76,8 @@ def _restrict(
     return [graph for graph in graphs if graph.value in allowed]
 
 
-def _named_nodes(source: str, iris: Sequence[str]) -> list[NamedNode]:
+def named_nodes(source: str, iris: Sequence[str]) -> list[NamedNode]:
+    """Return the IRIs as terms, without repeats; `source` names them in errors."""
     nodes: dict[str, NamedNode] = {}
     for iri in iris:
         try:

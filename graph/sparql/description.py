@@ -16,6 +16,7 @@ from maillage.graph.store import GraphStore
 from pyoxigraph import BlankNode, NamedNode, Triple, serialize
 
 SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
+VOID = Namespace("http://rdfs.org/ns/void#")
 _SIMPLE_ENTAILMENT = NamedNode("http://www.w3.org/ns/entailment/Simple")
 
 
@@ -26,21 +27,32 @@ def describe_service(
     *,
     readable: Sequence[NamedNode] | None,
     federation: bool = False,
+    void_dataset: str | None = None,
 ) -> QueryAnswer:
     """Serialize the service description of `endpoint` for a user reading `readable`.
 
     `readable` None lists every named graph of the store. `federation` adds the
     `sd:BasicFederatedQuery` feature, for an endpoint whose allowlist is not empty.
+    `void_dataset` is the IRI of the VoID description of the same dataset, which
+    then names the default dataset instead of a blank node.
     """
     graphs = store.named_graphs() if readable is None else list(readable)
-    triples = _service_triples(NamedNode(endpoint), graphs, federation)
-    prefixes = {"sd": str(SD), "formats": "http://www.w3.org/ns/formats/"}
+    dataset = NamedNode(void_dataset) if void_dataset else BlankNode()
+    triples = _service_triples(NamedNode(endpoint), graphs, federation, dataset)
+    prefixes = {
+        "sd": str(SD),
+        "formats": "http://www.w3.org/ns/formats/",
+        "void": str(VOID),
+    }
     body = serialize(triples, format=result_format.rdf_format, prefixes=prefixes)
     return QueryAnswer(body or b"", result_format, "DESCRIPTION", len(triples))
 
 
 def _service_triples(
-    endpoint: NamedNode, graphs: Sequence[NamedNode], federation: bool
+    endpoint: NamedNode,
+    graphs: Sequence[NamedNode],
+    federation: bool,
+    dataset: NamedNode | BlankNode,
 ) -> list[Triple]:
     service = BlankNode()
     triples = [
@@ -55,19 +67,23 @@ def _service_triples(
         triples.append(Triple(service, SD.feature, SD.BasicFederatedQuery))
     for result_format in SOLUTION_FORMATS + GRAPH_FORMATS:
         triples.append(Triple(service, SD.resultFormat, NamedNode(result_format.iri)))
-    triples.extend(_dataset_triples(service, graphs))
+    triples.extend(_dataset_triples(service, dataset, graphs))
     return triples
 
 
-def _dataset_triples(service: BlankNode, graphs: Sequence[NamedNode]) -> list[Triple]:
+def _dataset_triples(
+    service: BlankNode, dataset: NamedNode | BlankNode, graphs: Sequence[NamedNode]
+) -> list[Triple]:
     """Describe the default dataset: a default graph and one entry per named graph."""
-    dataset, default_graph = BlankNode(), BlankNode()
+    default_graph = BlankNode()
     triples = [
         Triple(service, SD.defaultDataset, dataset),
         Triple(dataset, RDF.type, SD.Dataset),
         Triple(dataset, SD.defaultGraph, default_graph),
         Triple(default_graph, RDF.type, SD.Graph),
     ]
+    if isinstance(dataset, NamedNode):
+        triples.append(Triple(dataset, RDF.type, VOID.Dataset))
     for graph in sorted(graphs, key=lambda node: node.value):
         entry = BlankNode()
         triples.append(Triple(dataset, SD.namedGraph, entry))

@@ -207,7 +207,12 @@ def _evaluate(store: GraphStore, text: str, dataset: QueryDataset):
     # Store.query of pyoxigraph 0.5.13 takes no time limit and cannot be cancelled:
     # the endpoint enforces its limit by killing the worker process (workers.py).
     try:
-        return store.oxigraph.query(text, prefixes=PREFIXES, **dataset.query_options())
+        return store.evaluate(
+            text,
+            default_graph=dataset.default_graph,
+            named_graphs=dataset.named_graphs,
+            prefixes=PREFIXES,
+        )
     except SyntaxError as exc:
         # rdflib accepts some queries that Oxigraph's stricter checks reject, such as
         # SELECT * with GROUP BY.

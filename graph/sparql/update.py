@@ -20,8 +20,10 @@ from maillage.graph.errors import (
     NotFoundError,
 )
 from maillage.graph.iris import Iris
+from maillage.graph.sparql.dataset import DatasetRequest
 from maillage.graph.sparql.guard import ALL_GRAPHS, DEFAULT_GRAPH, check_update
 from maillage.graph.sparql.syntax import translate_syntax_error
+from maillage.graph.sparql.update_dataset import apply_update_dataset
 from maillage.graph.store import GraphStore
 
 logger = logging.getLogger(__name__)
@@ -41,9 +43,18 @@ class UpdateResult:
 
 
 def run_update(
-    store: GraphStore, iris: Iris, text: str, *, allowlist: Collection[str] = ()
+    store: GraphStore,
+    iris: Iris,
+    text: str,
+    *,
+    allowlist: Collection[str] = (),
+    dataset: DatasetRequest = DatasetRequest(),
 ) -> UpdateResult:
     """Check an update and apply it in one transaction.
+
+    `dataset` holds the protocol's `using-graph-uri` (default graphs) and
+    `using-named-graph-uri` (named graphs) for the WHERE clauses; it raises
+    `DatasetConflictError` beside USING or WITH in the update.
 
     Raises `MalformedQueryError` when it does not parse, `LoadNotAllowedError` for LOAD,
     `ServiceNotAllowedError` for a SERVICE outside `allowlist`, `DefaultGraphWriteError`
@@ -52,7 +63,7 @@ def run_update(
     DROP or CREATE without SILENT finds a graph missing or present, and writes nothing
     then.
     """
-    info = check_update(text, allowlist)
+    info = check_update(apply_update_dataset(text, dataset), allowlist)
     # NOTE: the WHERE clause reads every graph of the store, drafts and restricted
     # datasets included, because Store.update of pyoxigraph 0.5.13 takes no dataset.
     # Only editors may send updates.
@@ -60,7 +71,7 @@ def run_update(
         for graph in graphs:
             check_writable(iris, operation, graph)
     try:
-        store.oxigraph.update(info.text)
+        store.update(info.text)
     except SyntaxError as exc:
         raise translate_syntax_error(exc) from exc
     except RuntimeError as exc:

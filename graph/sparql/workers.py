@@ -12,8 +12,8 @@ therefore evaluates each query in one worker process of a small pool:
   new snapshot, and each worker reopens it with its next task. A snapshot is deleted
   once it is neither the current one nor open in a worker;
 - when a query passes the time limit, the caller gets `QueryTimeoutError` at once and
-  its worker is killed with SIGKILL, so that no CPU keeps burning for an answer that
-  nobody reads. The next query that finds no idle worker starts a new one.
+  its worker is killed with SIGKILL, so that no CPU keeps burning for a result that
+  no client will read. The next query that finds no idle worker starts a new one.
 
 Workers start from a fork server that has imported this module, so that a new worker
 costs a fork, not the start of an interpreter.
@@ -66,12 +66,12 @@ class _Snapshot:
 
 @dataclass
 class _State:
-    """What the pool's lock protects."""
+    """The state of the pool, which its lock protects."""
 
     workers: set[_Worker] = field(default_factory=set)
     idle: list[_Worker] = field(default_factory=list)
     starting: int = 0
-    # Queries that chose a snapshot and have not got their answer yet.
+    # Queries that chose a snapshot and have not received their result yet.
     pending: Counter[Path] = field(default_factory=Counter)
     snapshots: set[Path] = field(default_factory=set)
     current: _Snapshot | None = None
@@ -132,6 +132,10 @@ class QueryPool:
         for worker in workers:
             _stop(worker)
         shutil.rmtree(self._root, ignore_errors=True)
+        try:
+            self._root.parent.rmdir()
+        except OSError:
+            pass  # Another pool's folder is still there, or the folder was a temp one.
         logger.info("query pool stopped %d workers", len(workers))
 
     def _take_snapshot(self) -> _Snapshot:
@@ -351,7 +355,7 @@ def _kill(worker: _Worker) -> None:
 
 
 def _serve(connection: Connection) -> None:
-    """Answer tasks until the pipe closes; runs in the worker process."""
+    """Evaluate tasks until the pipe closes; runs in the worker process."""
     # The server stops its workers itself; Ctrl-C in a terminal must not do it first.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     store: GraphStore | None = None

@@ -5,7 +5,9 @@ the query itself as `application/sparql-query`. GET without a query returns the 
 description. An update comes by POST only, in a form field `update` or as
 `application/sparql-update`, with the editor's bearer token. The route reads the
 protocol (`maillage.server.sparql_protocol`), negotiates the result format and leaves
-checks, evaluation and serialization to `maillage.graph.sparql`.
+checks, evaluation and serialization to `maillage.graph.sparql`. Queries are evaluated
+in a worker process within the time limit (`maillage.graph.sparql.workers`), and each
+client runs a limited number of requests at once (`maillage.server.query_service`).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from maillage.graph.errors import MalformedRequestError
 from maillage.graph.iris import Iris
 from maillage.graph.settings import Settings
 from maillage.graph.sparql import (
+    DatasetRequest,
     FormatChooser,
     QueryAnswer,
     QueryRequest,
@@ -28,14 +31,16 @@ from maillage.graph.sparql import (
     describe_service,
     find_format,
     media_types,
-    run_query,
     run_update,
 )
 from maillage.graph.sparql.formats import FORMAT_NAMES, format_for_media_type
-from maillage.graph.store import GraphStore
+from maillage.graph.sparql.query import evaluate_query, prepare_query
+from maillage.graph.sparql.workers import QueryPool
+from maillage.graph.store import QuadStore
 from maillage.server.deps import GraphsDep, IrisDep, SettingsDep, StoreDep, UserDep
 from maillage.server.errors import NotAcceptableError
 from maillage.server.negotiation import negotiate
+from maillage.server.query_service import LimiterDep, PoolDep, query_slot
 from maillage.server.sparql_protocol import (
     FORM_MEDIA_TYPE,
     QUERY_MEDIA_TYPE,
@@ -84,6 +89,18 @@ _FORM_FIELDS = {
     "query": {"type": "string"},
     "update": {"type": "string"},
 }
+_UPDATE_DATASET_PARAMETERS = [
+    _parameter(
+        "using-graph-uri",
+        "With an update: a graph of the default graph of its WHERE clauses.",
+        repeated=True,
+    ),
+    _parameter(
+        "using-named-graph-uri",
+        "With an update: a named graph of its WHERE clauses.",
+        repeated=True,
+    ),
+]
 _POST_BODY = {
     "required": True,
     "content": {
@@ -106,6 +123,8 @@ async def read_sparql(
     settings: SettingsDep,
     user: UserDep,
     graphs: GraphsDep,
+    pool: PoolDep,
+    limiter: LimiterDep,
 ) -> Response:
     """Run the query of `?query=`, or describe the service when there is none."""
     protocol = read_url_parameters(request)
@@ -124,16 +143,23 @@ async def read_sparql(
             choose("DESCRIPTION"),
             readable=graphs,
             federation=bool(settings.federation_allowlist),
+            void_dataset=str(request.url_for("read_void")) + "#dataset",
         )
         return _response(answer)
     query = QueryRequest(text, protocol.dataset())
-    return await _answer_query(query, choose, store, settings, user, graphs)
+    with query_slot(request, limiter, settings.max_concurrent_queries):
+        return await _answer_query(
+            query, choose, store, pool, settings, user, graphs
+        )
 
 
 @router.post(
     "/sparql",
     summary="Run a SPARQL query or update sent in the request body",
-    openapi_extra={"parameters": _DATASET_PARAMETERS, "requestBody": _POST_BODY},
+    openapi_extra={
+        "parameters": _DATASET_PARAMETERS + _UPDATE_DATASET_PARAMETERS,
+        "requestBody": _POST_BODY,
+    },
     response_class=Response,
 )
 async def create_sparql_request(
@@ -143,13 +169,16 @@ async def create_sparql_request(
     settings: SettingsDep,
     user: UserDep,
     graphs: GraphsDep,
+    pool: PoolDep,
+    limiter: LimiterDep,
 ) -> Response:
     """Run a query, or an update for the editor, sent in the request body."""
     protocol = await read_body_parameters(request, settings.max_body_bytes)
     if protocol.has("query") and protocol.has("update"):
         raise MalformedRequestError("send either 'query' or 'update', not both")
     if protocol.has("update"):
-        return await _apply_update(protocol, store, iris, settings, user)
+        with query_slot(request, limiter, settings.max_concurrent_queries):
+            return await _apply_update(protocol, store, iris, settings, user)
 
     text = protocol.single("query")
     if text is None:
@@ -158,27 +187,45 @@ async def create_sparql_request(
         )
     choose = _format_chooser(request.headers.get("accept"), protocol.single("format"))
     query = QueryRequest(text, protocol.dataset())
-    return await _answer_query(query, choose, store, settings, user, graphs)
+    with query_slot(request, limiter, settings.max_concurrent_queries):
+        return await _answer_query(
+            query, choose, store, pool, settings, user, graphs
+        )
 
 
 async def _answer_query(
     query: QueryRequest,
     choose: FormatChooser,
-    store: GraphStore,
+    store: QuadStore,
+    pool: QueryPool | None,
     settings: Settings,
     user: User,
     graphs: list[NamedNode] | None,
 ) -> Response:
+    """Check the query here, then evaluate it in a worker within the time limit.
+
+    Without a pool (a remote store), the evaluation runs here and the remote server
+    does the work.
+    """
     start = time.perf_counter()
-    answer = await run_in_threadpool(
-        run_query,
-        store,
+    prepared = await run_in_threadpool(
+        prepare_query,
         query,
         choose_format=choose,
         readable=graphs,
-        max_rows=settings.max_result_rows,
         allowlist=settings.federation_allowlist,
     )
+    if pool is None:
+        answer = await run_in_threadpool(
+            evaluate_query, store, prepared, max_rows=settings.max_result_rows
+        )
+    else:
+        answer = await run_in_threadpool(
+            pool.run,
+            prepared,
+            max_rows=settings.max_result_rows,
+            timeout=settings.query_timeout,
+        )
     logger.info(
         "SPARQL %s query: %d results as %s in %.1f ms, role %s",
         answer.form,
@@ -192,7 +239,7 @@ async def _answer_query(
 
 async def _apply_update(
     protocol: ProtocolRequest,
-    store: GraphStore,
+    store: QuadStore,
     iris: Iris,
     settings: Settings,
     user: User,
@@ -203,16 +250,20 @@ async def _apply_update(
             "SPARQL updates need the editor token: send 'Authorization: Bearer TOKEN'",
             headers={"WWW-Authenticate": "Bearer"},
         )
-    for name in ("using-graph-uri", "using-named-graph-uri"):
-        if protocol.has(name):
-            raise MalformedRequestError(
-                f"the parameter {name!r} is not supported: write USING in the update"
-            )
     text = protocol.single("update") or ""
+    dataset = DatasetRequest(
+        default_graph_uris=tuple(protocol.parameters.get("using-graph-uri", [])),
+        named_graph_uris=tuple(protocol.parameters.get("using-named-graph-uri", [])),
+    )
 
     start = time.perf_counter()
     result = await run_in_threadpool(
-        run_update, store, iris, text, allowlist=settings.federation_allowlist
+        run_update,
+        store,
+        iris,
+        text,
+        allowlist=settings.federation_allowlist,
+        dataset=dataset,
     )
     logger.info(
         "SPARQL update: %d operations (%s) in %.1f ms, role %s",

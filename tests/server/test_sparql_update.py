@@ -193,13 +193,35 @@ def test_update_query_and_update(client):
     assert response.status_code == 400, response.text
 
 
-def test_update_using_graph_parameter(client, dataset):
+def test_update_using_graph_parameter_sets_where_dataset(client, store, dataset):
+    source = "http://maillage.test/graph/dataset/source"
+    store.add_quads(
+        [Quad(NamedNode("urn:a"), NamedNode("urn:p"), Literal("copied"), NamedNode(source))]
+    )
+    update = f"INSERT {{ GRAPH <{dataset}> {{ ?s ?p ?o }} }} WHERE {{ ?s ?p ?o }}"
     response = client.post(
-        f"/sparql?using-graph-uri={dataset}",
-        content=f"CLEAR GRAPH <{dataset}>".encode(),
+        "/sparql",
+        params={"using-graph-uri": source},
+        content=update.encode(),
+        headers={"Content-Type": UPDATE, **EDITOR},
+    )
+    assert response.status_code == 204, response.text
+    assert objects(store, dataset) == ["copied"]
+
+
+def test_update_using_graph_parameter_beside_with(client, dataset):
+    response = client.post(
+        "/sparql",
+        params={"using-graph-uri": dataset},
+        content=f"WITH <{dataset}> DELETE {{ ?s ?p ?o }} WHERE {{ ?s ?p ?o }}".encode(),
         headers={"Content-Type": UPDATE, **EDITOR},
     )
     assert response.status_code == 400, response.text
+    assert response.json() == {
+        "detail": "the update has a WITH clause and the request gives using-graph-uri "
+        "or using-named-graph-uri: give the dataset in one place only",
+        "code": "dataset_conflict",
+    }
 
 
 def test_update_logs_one_line(client, dataset, caplog):

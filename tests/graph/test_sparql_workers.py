@@ -1,0 +1,179 @@
+"""The query pool: worker processes on snapshots of the store, killed at the time limit."""
+
+import json
+import os
+import time
+from pathlib import Path
+
+import pytest
+from pyoxigraph import Literal, NamedNode, Quad
+
+from maillage.graph.errors import QueryTimeoutError, ResultTooLargeError
+from maillage.graph.sparql import QueryRequest
+from maillage.graph.sparql.errors import MalformedQueryError
+from maillage.graph.sparql.formats import GRAPH_FORMATS, JSON
+from maillage.graph.sparql.query import evaluate_query, prepare_query
+from maillage.graph.sparql.workers import QueryPool
+
+GRAPH = NamedNode("http://maillage.test/graph/dataset/chain")
+SELECT_ALL = "SELECT ?s ?o WHERE { ?s <urn:p> ?o } ORDER BY ?s"
+# Three patterns over every triple, with a filter that needs all three bindings: the
+# engine must walk the whole cross product before it can reject a solution.
+RUNAWAY = """
+SELECT * WHERE {
+  ?a ?p ?b . ?c ?q ?d . ?e ?r ?f
+  FILTER (STR(?b) = CONCAT(STR(?d), STR(?f), "never"))
+}
+"""
+SLACK = 2.0
+
+
+def choose(form):
+    return JSON if form in ("SELECT", "ASK") else GRAPH_FORMATS[0]
+
+
+def prepared(text):
+    return prepare_query(QueryRequest(text), choose_format=choose, readable=None)
+
+
+def add_values(store, *values):
+    quads = [
+        Quad(NamedNode(f"urn:s{value}"), NamedNode("urn:p"), Literal(value), GRAPH)
+        for value in values
+    ]
+    store.add_quads(quads)
+
+
+def objects(body):
+    return [row["o"]["value"] for row in json.loads(body)["results"]["bindings"]]
+
+
+@pytest.fixture
+def pool(store):
+    query_pool = QueryPool(store, size=2)
+    yield query_pool
+    query_pool.close()
+
+
+def is_running(pid):
+    """Return True while the process exists and is not a zombie."""
+    status = Path(f"/proc/{pid}/stat")
+    if not status.exists():
+        return False
+    return status.read_text().split(") ", 1)[1][0] != "Z"
+
+
+def test_pool_returns_oxigraph_bytes(store, pool):
+    add_values(store, "a", "b")
+    answer = pool.run(prepared(SELECT_ALL), max_rows=10, timeout=30)
+    expected = evaluate_query(store, prepared(SELECT_ALL), max_rows=10)
+    assert answer.body == expected.body
+    assert (answer.form, answer.size) == ("SELECT", 2)
+
+
+def test_pool_sees_each_write(store, pool):
+    add_values(store, "a")
+    first = pool.run(prepared(SELECT_ALL), max_rows=10, timeout=30)
+    add_values(store, "b")
+    second = pool.run(prepared(SELECT_ALL), max_rows=10, timeout=30)
+    assert objects(first.body) == ["a"]
+    assert objects(second.body) == ["a", "b"]
+
+
+def test_pool_reuses_snapshot_without_write(store, pool):
+    add_values(store, "a")
+    pool.run(prepared(SELECT_ALL), max_rows=10, timeout=30)
+    pool.run(prepared(SELECT_ALL), max_rows=10, timeout=30)
+    snapshots = list(pool._root.iterdir())
+    assert [path.name for path in snapshots] == ["snapshot-1"]
+
+
+def test_pool_deletes_stale_snapshots(store, pool):
+    for value in "abcde":
+        add_values(store, value)
+        pool.run(prepared(SELECT_ALL), max_rows=10, timeout=30)
+    # The current snapshot, and at most one other that an idle worker keeps open.
+    assert len(list(pool._root.iterdir())) <= 2
+
+
+def test_pool_raises_query_errors(store, pool):
+    add_values(store, "a", "b")
+    with pytest.raises(ResultTooLargeError) as raised:
+        pool.run(prepared(SELECT_ALL), max_rows=1, timeout=30)
+    assert "more than 1 solutions" in raised.value.message
+
+
+def test_pool_raises_oxigraph_syntax_checks(store, pool):
+    # rdflib accepts SELECT * with GROUP BY, Oxigraph rejects it when it evaluates.
+    query = prepared("SELECT * WHERE { ?s ?p ?o } GROUP BY ?s")
+    with pytest.raises(MalformedQueryError):
+        pool.run(query, max_rows=10, timeout=30)
+
+
+def test_pool_runaway_killed_at_time_limit(store, pool):
+    add_values(store, *[str(n) for n in range(400)])
+    pool.run(prepared(SELECT_ALL), max_rows=1000, timeout=30)
+    start = time.monotonic()
+    with pytest.raises(QueryTimeoutError) as raised:
+        pool.run(prepared(RUNAWAY), max_rows=10, timeout=1.0)
+    elapsed = time.monotonic() - start
+    assert elapsed < 1.0 + SLACK, elapsed
+    assert raised.value.message.startswith("the query did not finish within 1 s")
+
+
+def test_pool_runaway_worker_is_gone(store, pool):
+    add_values(store, *[str(n) for n in range(400)])
+    pool.run(prepared(SELECT_ALL), max_rows=1000, timeout=30)
+    before = set(pool.worker_pids())
+    with pytest.raises(QueryTimeoutError):
+        pool.run(prepared(RUNAWAY), max_rows=10, timeout=1.0)
+    killed = before - set(pool.worker_pids())
+    assert len(killed) == 1, (before, pool.worker_pids())
+    assert not any(is_running(pid) for pid in killed)
+
+
+def test_pool_answers_after_runaway(store, pool):
+    add_values(store, *[str(n) for n in range(400)])
+    with pytest.raises(QueryTimeoutError):
+        pool.run(prepared(RUNAWAY), max_rows=10, timeout=1.0)
+    answer = pool.run(prepared("ASK { ?s <urn:p> '7' }"), max_rows=10, timeout=30)
+    assert json.loads(answer.body) == {"head": {}, "boolean": True}
+
+
+def test_pool_close_stops_workers(store):
+    query_pool = QueryPool(store, size=2)
+    add_values(store, "a")
+    query_pool.run(prepared(SELECT_ALL), max_rows=10, timeout=30)
+    pids = query_pool.worker_pids()
+    query_pool.close()
+    assert pids
+    assert not any(is_running(pid) for pid in pids)
+
+
+def test_pool_close_removes_snapshots(store):
+    query_pool = QueryPool(store, size=1)
+    add_values(store, "a")
+    query_pool.run(prepared(SELECT_ALL), max_rows=10, timeout=30)
+    root = query_pool._root
+    query_pool.close()
+    assert not root.exists()
+
+
+def test_pool_in_memory_store(tmp_path):
+    from maillage.graph.store import GraphStore
+
+    memory = GraphStore(None)
+    add_values(memory, "m")
+    query_pool = QueryPool(memory, size=1)
+    try:
+        answer = query_pool.run(prepared(SELECT_ALL), max_rows=10, timeout=30)
+    finally:
+        query_pool.close()
+        memory.close()
+    assert objects(answer.body) == ["m"]
+
+
+def test_pool_worker_pid_differs_from_server(store, pool):
+    add_values(store, "a")
+    pool.run(prepared(SELECT_ALL), max_rows=10, timeout=30)
+    assert os.getpid() not in pool.worker_pids()
