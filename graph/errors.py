@@ -60,7 +60,7 @@ class UnsafeRequestError(MalformedRequestError):
 
 
 class UnauthorizedError(MaillageError):
-    """The request needs credentials: the server answers with a Bearer challenge."""
+    """Credentials are missing, so the response carries a Bearer challenge."""
 
     code = "unauthorized"
     status = 401

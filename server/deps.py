@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import secrets
+import threading
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -10,17 +10,20 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pyoxigraph import NamedNode
 
 from maillage.graph import access
-from maillage.graph.access import ANONYMOUS, Role, User
+from maillage.graph.access import User
 from maillage.graph.iris import Iris
 from maillage.graph.settings import Settings
 from maillage.graph.store import GraphStore
+from maillage.graph.users import UserDirectory
+from maillage.server import auth
 
-EDITOR = User("editor", Role.EDITOR)
-
+# Declares the Bearer scheme in OpenAPI; `get_user` reads the header itself, so that
+# a header of another scheme is rejected instead of read as anonymous.
 _bearer = HTTPBearer(
     auto_error=False,
-    description="The editor token of the instance (setting `MAILLAGE_EDITOR_TOKEN`).",
+    description="A token of a user account, or a bootstrap token of the settings.",
 )
+_directory_lock = threading.Lock()
 
 
 def get_settings(request: Request) -> Settings:
@@ -35,21 +38,40 @@ def get_iris(request: Request) -> Iris:
     return request.app.state.iris
 
 
-def get_user(
-    settings: Annotated[Settings, Depends(get_settings)],
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-) -> User:
-    """Return the editor when the bearer token is the configured one, else `ANONYMOUS`.
+def get_directory(request: Request) -> UserDirectory:
+    """Return the app's directory of users, made on first use."""
+    state = request.app.state
+    with _directory_lock:
+        directory = getattr(state, "users", None)
+        if directory is None:
+            directory = auth.open_directory(state.settings)
+            state.users = directory
+    return directory
 
-    A wrong or missing token reads as anonymous, so public data stays readable.
+
+def get_user(
+    request: Request,
+    settings: Annotated[Settings, Depends(get_settings)],
+    _credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> User:
+    """Return the user of the request's bearer token, or `ANONYMOUS` without one.
+
+    Raises 401 for an Authorization header that is not a valid bearer token.
     """
-    # TODO: replace the single editor token by user accounts once they exist.
-    expected = settings.editor_token
-    if credentials is None or not expected:
-        return ANONYMOUS
-    if secrets.compare_digest(credentials.credentials.encode(), expected.encode()):
-        return EDITOR
-    return ANONYMOUS
+    authorization = request.headers.get("authorization")
+    if authorization is None:
+        return access.ANONYMOUS
+    return auth.authenticate(authorization, settings, get_directory(request))
+
+
+def require_editor(user: Annotated[User, Depends(get_user)]) -> User:
+    """Return the request's user if it may write content; raise 401 or 403."""
+    return auth.check_editor(user)
+
+
+def require_administrator(user: Annotated[User, Depends(get_user)]) -> User:
+    """Return the request's user if it is an administrator; raise 401 or 403."""
+    return auth.check_administrator(user)
 
 
 def get_readable_graphs(
@@ -66,3 +88,6 @@ IrisDep = Annotated[Iris, Depends(get_iris)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 UserDep = Annotated[User, Depends(get_user)]
 GraphsDep = Annotated[list[NamedNode] | None, Depends(get_readable_graphs)]
+DirectoryDep = Annotated[UserDirectory, Depends(get_directory)]
+EditorDep = Annotated[User, Depends(require_editor)]
+AdministratorDep = Annotated[User, Depends(require_administrator)]

@@ -22,7 +22,12 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException
 
-from maillage.graph.errors import MaillageError, MalformedRequestError, NotFoundError
+from maillage.graph.errors import (
+    InvalidTokenError,
+    MaillageError,
+    MalformedRequestError,
+    NotFoundError,
+)
 from maillage.server.negotiation import prefers_html
 from maillage.server.templating import render_page
 
@@ -72,6 +77,7 @@ _HTTP_CODES = {
 # The message of the French error page for each status; JSON details stay in English.
 _PAGE_MESSAGES = {
     400: "La demande n'est pas valide.",
+    401: "Votre jeton d'accès n'est pas valide, a expiré ou a été révoqué.",
     403: "Vous n'avez pas le droit de voir cette page.",
     404: "Cette ressource n'existe pas, ou vous n'avez pas le droit de la lire.",
     405: "Cette méthode n'est pas permise à cette adresse.",
@@ -122,7 +128,27 @@ async def _handle_maillage_error(request: Request, exc: Exception) -> Response:
         }
     if exc.status >= 500:
         logger.error("%s %s failed: %s", request.method, request.url.path, exc.message)
-    return error_response(request, exc.status, exc.message, exc.code, extra=extra)
+    return error_response(
+        request,
+        exc.status,
+        exc.message,
+        exc.code,
+        extra=extra,
+        headers=_challenge(exc),
+    )
+
+
+def _challenge(exc: MaillageError) -> dict[str, str] | None:
+    """Return the WWW-Authenticate header that a 401 response must carry.
+
+    RFC 6750, section 3.1: a rejected token gets `error="invalid_token"`, a request
+    without credentials gets the bare challenge.
+    """
+    if exc.status != 401:
+        return None
+    if isinstance(exc, InvalidTokenError):
+        return {"WWW-Authenticate": 'Bearer error="invalid_token"'}
+    return {"WWW-Authenticate": "Bearer"}
 
 
 async def _handle_validation_error(request: Request, exc: Exception) -> Response:

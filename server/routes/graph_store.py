@@ -29,7 +29,14 @@ from maillage.graph.ontology import jsonld_context
 from maillage.graph.rdfio import FORMATS, format_for_media_type, format_for_path
 from maillage.graph.sparql import graph_store
 from maillage.graph.sparql.graph_store import RdfPart
-from maillage.server.deps import GraphsDep, IrisDep, SettingsDep, StoreDep, UserDep
+from maillage.server.deps import (
+    GraphsDep,
+    IrisDep,
+    SettingsDep,
+    StoreDep,
+    UserDep,
+    require_editor,
+)
 from maillage.server.errors import NotAcceptableError
 from maillage.server.negotiation import negotiate
 from maillage.server.query_service import LimiterDep, query_slot
@@ -222,13 +229,7 @@ def _writable_target(request: Request, user: User) -> NamedNode:
 
 
 def _check_editor(user: User) -> None:
-    if not user.can_edit:
-        raise HTTPException(
-            401,
-            "writing a graph needs the editor token: send 'Authorization: Bearer "
-            "TOKEN'",
-            headers={"WWW-Authenticate": "Bearer"},
-        )
+    require_editor(user)
 
 
 async def _read_triples(request: Request, iris: Iris, limit: int) -> list[Triple]:

@@ -37,7 +37,14 @@ from maillage.graph.sparql.formats import FORMAT_NAMES, format_for_media_type
 from maillage.graph.sparql.query import evaluate_query, prepare_query
 from maillage.graph.sparql.workers import QueryPool
 from maillage.graph.store import QuadStore
-from maillage.server.deps import GraphsDep, IrisDep, SettingsDep, StoreDep, UserDep
+from maillage.server.deps import (
+    GraphsDep,
+    IrisDep,
+    SettingsDep,
+    StoreDep,
+    UserDep,
+    require_editor,
+)
 from maillage.server.errors import NotAcceptableError
 from maillage.server.negotiation import negotiate
 from maillage.server.query_service import LimiterDep, PoolDep, query_slot
@@ -244,12 +251,7 @@ async def _apply_update(
     settings: Settings,
     user: User,
 ) -> Response:
-    if not user.can_edit:
-        raise HTTPException(
-            401,
-            "SPARQL updates need the editor token: send 'Authorization: Bearer TOKEN'",
-            headers={"WWW-Authenticate": "Bearer"},
-        )
+    require_editor(user)
     text = protocol.single("update") or ""
     dataset = DatasetRequest(
         default_graph_uris=tuple(protocol.parameters.get("using-graph-uri", [])),

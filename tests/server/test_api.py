@@ -112,10 +112,11 @@ def test_list_items_editor_sees_drafts(client):
     assert "brouillon" in [item["key"] for item in body["items"]], body
 
 
-def test_list_items_wrong_token_reads_as_anonymous(client):
+def test_list_items_wrong_token_unauthorized(client):
     headers = {"authorization": "Bearer not-the-token"}
-    body = client.get("/api/document", headers=headers).json()
-    assert body["total"] == 2, body
+    response = client.get("/api/document", headers=headers)
+    assert response.status_code == 401, response.text
+    assert response.json()["code"] == "invalid_token", response.text
 
 
 @pytest.mark.parametrize("item_type", ITEM_TYPES)
