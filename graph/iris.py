@@ -126,10 +126,15 @@ def check_key(type_: str, key: str) -> None:
         )
 
 
+_LIGATURES = str.maketrans({"œ": "oe", "Œ": "OE", "æ": "ae", "Æ": "AE", "ß": "ss"})
+
+
 def slugify(text: str) -> str:
     """Return a key made from free text: ASCII letters and digits joined by hyphens."""
     import unicodedata
 
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    # NFKD splits accents off their letters but leaves ligatures whole, so expand those first.
+    expanded = text.translate(_LIGATURES)
+    ascii_text = unicodedata.normalize("NFKD", expanded).encode("ascii", "ignore").decode()
     slug = re.sub(r"[^A-Za-z0-9]+", "-", ascii_text).strip("-").lower()
     return slug[:200] or "item"

@@ -244,6 +244,11 @@ def read_incoming(
     return len(pairs), links
 
 
+def item_from_triples(iris: Iris, iri: NamedNode, triples: Iterable[Triple]) -> Item:
+    """Build an `Item` from triples read elsewhere, such as a revision of the item."""
+    return _make_item(iris, iri, list(triples))
+
+
 def item_json(iris: Iris, item: Item) -> dict[str, object]:
     """Return the JSON form of an item: its model's JSON with `@id` and `iri` added.
 

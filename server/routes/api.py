@@ -1,4 +1,8 @@
-"""The read-only REST API: item types, lists of items and single items."""
+"""The REST API of items: item types, lists, single items with their ETag.
+
+The write routes (`items_write`) and the history routes (`history`) share its `/api`
+prefix.
+"""
 
 from __future__ import annotations
 
@@ -15,13 +19,11 @@ from maillage.graph.errors import InvalidIdentifierError
 from maillage.graph.iris import ITEM_TYPES
 from maillage.graph.repository import MAX_LIMIT
 from maillage.server.deps import GraphsDep, IrisDep, StoreDep
-from maillage.server.errors import (
-    ERROR_RESPONSES,
-    NotAcceptableError,
-    UnknownTypeError,
-)
+from maillage.server.errors import ERROR_RESPONSES
 from maillage.server.negotiation import negotiate
 from maillage.server.representations import JSON_LD, N_TRIPLES, TURTLE, rdf_response
+from maillage.server.routes import history, items_write
+from maillage.server.writing import check_item_type, item_etag, not_acceptable
 
 router = APIRouter(prefix="/api", tags=["items"], responses=ERROR_RESPONSES)
 
@@ -150,25 +152,32 @@ def read_item(
     iris: IrisDep,
     graphs: GraphsDep,
 ) -> Response:
-    """Return one item as JSON, or as RDF when Accept names an RDF media type."""
+    """Return one item as JSON, or as RDF when Accept names an RDF media type.
+
+    The ETag names the stored version of the item, whatever the media type; a write
+    sends it back in If-Match. A matching If-None-Match gets 304.
+    """
     check_item_type(item_type)
     media_type = negotiate(request.headers.get("accept"), ITEM_MEDIA_TYPES)
     if media_type is None:
         raise not_acceptable(ITEM_MEDIA_TYPES)
     item = repository.read_item(store, iris, item_type, key, graphs=graphs)
+    etag = item_etag(store, iris, item)
+    headers = {"Vary": "Accept", "ETag": etag}
+    if etag in _entity_tags(request.headers.get("if-none-match")):
+        return Response(status_code=304, headers=headers)
     if media_type == JSON:
         body = repository.item_json(iris, item)
-        return JSONResponse(body, headers={"Vary": "Accept"})
-    return rdf_response(item.triples, media_type)
+        return JSONResponse(body, headers=headers)
+    response = rdf_response(item.triples, media_type)
+    response.headers["ETag"] = etag
+    return response
 
 
-def check_item_type(item_type: str) -> None:
-    """Raise `UnknownTypeError` (404) unless `item_type` is an item type."""
-    if item_type not in ITEM_TYPES:
-        accepted = ", ".join(ITEM_TYPES)
-        raise UnknownTypeError(
-            f"unknown item type {item_type[:80]!r}; accepted: {accepted}"
-        )
+def _entity_tags(header: str | None) -> list[str]:
+    if not header:
+        return []
+    return [tag.strip().removeprefix("W/") for tag in header.split(",")]
 
 
 def parse_class_filter(value: str | None) -> NamedNode | None:
@@ -187,8 +196,8 @@ def parse_class_filter(value: str | None) -> NamedNode | None:
         raise RequestValidationError([error]) from exc
 
 
-def not_acceptable(offered: tuple[str, ...]) -> NotAcceptableError:
-    """Return the 406 error that lists the media types on offer."""
-    return NotAcceptableError(
-        f"none of the requested media types is available; offered: {', '.join(offered)}"
-    )
+# NOTE: Starlette's 405 names the methods of the first route whose path matches only.
+# These routes come after the read routes, so `Allow` on `/api/{type}` says GET,
+# although POST is accepted there too.
+router.include_router(items_write.router)
+router.include_router(history.router)
