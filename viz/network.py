@@ -3,8 +3,13 @@
 The network is a `networkx.MultiDiGraph` whose nodes are organisations, action sheets
 and competences, keyed by their IRI. Each node carries `label`, `kind`, `title` (the
 plain-text tooltip) and `url` (the `/id/...` path of its page, or None for an IRI of
-another base). Each edge carries `relation`, one of `RELATIONS`, and `basis`, the IRI of
-the legal act behind it or None. Edges point from the actor to what it does:
+another base); an action also carries `themes` and `territories`, space-separated IRIs.
+Each edge carries `relation`, one of `RELATIONS`, `basis`, the IRI of the legal act
+behind it or None, and what the page shows when the edge is clicked: `basis_label` and
+`basis_url` (the act, or the action sheet for an involvement), `document_label` and
+`document_url`. Transfer and membership edges carry their valid time (`start`, `end`,
+`observed`) and `origin_url`, the page of the transfer or membership; each transfer and
+membership has its own edge. Edges point from the actor to what it does:
 
     actor  --lead|partner|funder|operator-->  action
     action --relies-on-->                     competence
@@ -18,80 +23,46 @@ graphs the user may read, so the network shows nothing else.
 from __future__ import annotations
 
 import logging
-from collections.abc import Collection, Sequence
-from dataclasses import dataclass
+import threading
+import weakref
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
+from typing import TypeVar
 
 import networkx as nx
 from pyoxigraph import Literal, NamedNode
 
-from maillage.graph.errors import MalformedRequestError
 from maillage.graph.iris import Iris
 from maillage.graph.store import GraphStore, Term
+from maillage.viz.kinds import (
+    ACTOR_KIND_CLASSES,
+    ACTOR_KINDS,
+    KIND_LABELS,
+    NODE_KINDS,
+    RELATION_LABELS,
+    RELATIONS,
+    ROLE_RELATIONS,
+)
+from maillage.viz.filters import NetworkFilter, filter_network
+
+__all__ = [
+    "ACTOR_KINDS",
+    "KIND_LABELS",
+    "NODE_KINDS",
+    "RELATIONS",
+    "RELATION_LABELS",
+    "NetworkFilter",
+    "build_network",
+    "cached",
+    "filter_network",
+    "graph_names",
+    "read_kind_labels",
+    "read_network",
+]
 
 logger = logging.getLogger(__name__)
 
-# Node kinds of organisations, keyed by the local name of their `mlg` class.
-ACTOR_KIND_CLASSES: dict[str, str] = {
-    "Commune": "commune",
-    "CommuneDeleguee": "commune-deleguee",
-    "CommuneAssociee": "commune-associee",
-    "EPCI": "epci",
-    "CCAS": "ccas",
-    "CIAS": "cias",
-    "Departement": "departement",
-    "Region": "region",
-    "CAF": "caf",
-    "StateService": "state-service",
-    "Association": "association",
-    "OtherPartner": "other-partner",
-}
-ACTOR_KINDS: tuple[str, ...] = tuple(ACTOR_KIND_CLASSES.values())
-NODE_KINDS: tuple[str, ...] = (*ACTOR_KINDS, "action", "competence")
-
-# French names of the node kinds, used when the store has no `actor-kind` scheme.
-KIND_LABELS: dict[str, str] = {
-    "commune": "Commune",
-    "commune-deleguee": "Commune déléguée",
-    "commune-associee": "Commune associée",
-    "epci": "EPCI à fiscalité propre",
-    "ccas": "Centre communal d'action sociale",
-    "cias": "Centre intercommunal d'action sociale",
-    "departement": "Département",
-    "region": "Région",
-    "caf": "Caisse d'allocations familiales",
-    "state-service": "Service de l'État",
-    "association": "Association",
-    "other-partner": "Autre partenaire",
-    "action": "Fiche action",
-    "competence": "Compétence",
-}
-
-RELATIONS: tuple[str, ...] = (
-    "lead",
-    "partner",
-    "funder",
-    "operator",
-    "relies-on",
-    "holds",
-    "member-of",
-)
-RELATION_LABELS: dict[str, str] = {
-    "lead": "pilote",
-    "partner": "partenaire de",
-    "funder": "finance",
-    "operator": "met en œuvre",
-    "relies-on": "relève de la compétence",
-    "holds": "exerce la compétence",
-    "member-of": "membre de",
-}
-
-# Keys of the `role` concepts, as in `{base}/id/concept/role-lead`.
-ROLE_RELATIONS: dict[str, str] = {
-    "role-lead": "lead",
-    "role-partner": "partner",
-    "role-funder": "funder",
-    "role-operator": "operator",
-}
+T = TypeVar("T")
 
 # Maximum length of a label drawn on the canvas, in characters. Tooltips keep it whole.
 MAX_LABEL_LENGTH = 48
@@ -110,12 +81,18 @@ SELECT ?node ?class ?label ?insee ?siren ?description WHERE {
 """ % " ".join(f"mlg:{name}" for name in ACTOR_KIND_CLASSES)
 
 _ACTIONS = """
-SELECT ?node ?label ?number ?description WHERE {
+SELECT ?node (SAMPLE(?label_) AS ?label) (MIN(?number_) AS ?number)
+       (SAMPLE(?description_) AS ?description)
+       (GROUP_CONCAT(DISTINCT STR(?theme); separator=" ") AS ?themes)
+       (GROUP_CONCAT(DISTINCT STR(?territory); separator=" ") AS ?territories)
+WHERE {
   ?node a mlg:Action .
-  OPTIONAL { ?node dcterms:title ?label }
-  OPTIONAL { ?node mlg:number ?number }
-  OPTIONAL { ?node dcterms:description ?description }
-}
+  OPTIONAL { ?node dcterms:title ?label_ }
+  OPTIONAL { ?node mlg:number ?number_ }
+  OPTIONAL { ?node dcterms:description ?description_ }
+  OPTIONAL { ?node dcterms:subject ?theme }
+  OPTIONAL { ?node mlg:territory ?territory }
+} GROUP BY ?node
 """
 
 # Only competences that an action relies on or a transfer moves, so that unused
@@ -151,7 +128,7 @@ SELECT ?source ?target WHERE {
 
 # One edge per transfer, whose `basis` is its first legal basis in IRI order.
 _TRANSFERS = """
-SELECT ?source ?target (MIN(?act) AS ?basis) (SAMPLE(?from) AS ?start)
+SELECT ?transfer ?source ?target (MIN(?act) AS ?basis) (SAMPLE(?from) AS ?start)
        (SAMPLE(?until) AS ?end) WHERE {
   ?transfer mlg:toBody ?source ;
             mlg:competence ?target .
@@ -162,21 +139,31 @@ SELECT ?source ?target (MIN(?act) AS ?basis) (SAMPLE(?from) AS ?start)
 """
 
 _MEMBERSHIPS = """
-SELECT ?source ?target (MIN(?act) AS ?basis) (SAMPLE(?from) AS ?start)
-       (SAMPLE(?until) AS ?end) WHERE {
+SELECT ?membership ?source ?target (MIN(?act) AS ?basis) (SAMPLE(?from) AS ?start)
+       (SAMPLE(?until) AS ?end) (SAMPLE(?seen) AS ?observed) WHERE {
   ?membership org:member ?source ;
               org:organization ?target .
   OPTIONAL { ?membership mlg:legalBasis ?act }
   OPTIONAL { ?membership mlg:startDate ?from }
   OPTIONAL { ?membership mlg:endDate ?until }
+  OPTIONAL { ?membership mlg:observedOn ?seen }
 } GROUP BY ?membership ?source ?target
 """
 
 _BASIS_TITLES = """
-SELECT ?act ?title WHERE {
+SELECT ?act ?title ?source WHERE {
   { ?transfer mlg:legalBasis ?act } UNION { ?membership mlg:legalBasis ?act }
   ?act dcterms:title ?title .
+  OPTIONAL { ?act dcterms:source ?source }
 }
+"""
+
+# The fiche action document of each action: the document behind its involvements.
+_ACTION_SHEETS = """
+SELECT ?action (MIN(STR(?document)) AS ?sheet) WHERE {
+  ?document mlg:aboutAction ?action ;
+            dcterms:type %s .
+} GROUP BY ?action
 """
 
 _KIND_CONCEPTS = """
@@ -186,25 +173,14 @@ SELECT ?concept ?label WHERE {
 }
 """
 
+# Relations that a legal act grounds; the others rest on an action sheet.
+LEGAL_RELATIONS = ("holds", "member-of")
+# Networks and pages kept per store, for the current and older generations.
+CACHE_SIZE = 16
 
-@dataclass(frozen=True)
-class NetworkFilter:
-    """Actor kinds and relations to keep, where None keeps them all."""
-
-    actor_kinds: frozenset[str] | None = None
-    relations: frozenset[str] | None = None
-
-    @classmethod
-    def parse(
-        cls,
-        actor_kinds: Collection[str] | None = None,
-        relations: Collection[str] | None = None,
-    ) -> NetworkFilter:
-        """Check the names given and build the filter, where empty lists keep all."""
-        return cls(
-            actor_kinds=_check_names(actor_kinds, ACTOR_KINDS, "actor kind"),
-            relations=_check_names(relations, RELATIONS, "relation"),
-        )
+# Keyed by the store object, so that a closed store's networks go with it.
+_cache: weakref.WeakKeyDictionary[GraphStore, OrderedDict] = weakref.WeakKeyDictionary()
+_cache_lock = threading.Lock()
 
 
 def build_network(
@@ -231,34 +207,44 @@ def build_network(
     return filter_network(network, keep) if keep is not None else network
 
 
-def filter_network(network: nx.MultiDiGraph, keep: NetworkFilter) -> nx.MultiDiGraph:
-    """Return a copy of `network` with only the actor kinds and relations in `keep`.
+def read_network(
+    store: GraphStore, iris: Iris, graphs: Sequence[NamedNode] | None
+) -> nx.MultiDiGraph:
+    """Return the unfiltered network of `graphs`, built once per store generation.
 
-    Action and competence nodes that lose every edge are dropped too, because they only
-    mean something through the actors linked to them.
+    The network is shared between requests, so callers must not change it:
+    `filter_network` and the exports work on copies.
     """
-    kept = network.copy()
-    if keep.actor_kinds is not None:
-        dropped = [
-            node
-            for node, kind in kept.nodes(data="kind")
-            if kind in ACTOR_KINDS and kind not in keep.actor_kinds
-        ]
-        kept.remove_nodes_from(dropped)
-    if keep.relations is not None:
-        dropped_edges = [
-            (source, target, key)
-            for source, target, key, relation in kept.edges(keys=True, data="relation")
-            if relation not in keep.relations
-        ]
-        kept.remove_edges_from(dropped_edges)
-    orphans = [
-        node
-        for node, kind in kept.nodes(data="kind")
-        if kind in ("action", "competence") and kept.degree(node) == 0
-    ]
-    kept.remove_nodes_from(orphans)
-    return kept
+    key = ("network", iris.base, graph_names(graphs))
+    return cached(store, key, lambda: build_network(store, iris, graphs))
+
+
+def cached(store: GraphStore, key: tuple, build: Callable[[], T]) -> T:
+    """Return what `build` makes for `key`, kept until the store is next written.
+
+    A store without a `generation` (a remote one) builds each time. Writes made on
+    `store.oxigraph` directly do not change the generation, so they are not seen.
+    """
+    generation = getattr(store, "generation", None)
+    if generation is None:
+        return build()
+    full_key = (generation, *key)
+    with _cache_lock:
+        entries = _cache.setdefault(store, OrderedDict())
+        if full_key in entries:
+            entries.move_to_end(full_key)
+            return entries[full_key]
+    value = build()
+    with _cache_lock:
+        entries[full_key] = value
+        while len(entries) > CACHE_SIZE:
+            entries.popitem(last=False)
+    return value
+
+
+def graph_names(graphs: Sequence[NamedNode] | None) -> tuple[str, ...] | None:
+    """Return the names of `graphs` as a sorted tuple, a key for caches."""
+    return None if graphs is None else tuple(sorted(graph.value for graph in graphs))
 
 
 def read_kind_labels(
@@ -317,6 +303,11 @@ def _add_actions(network, store, iris, graphs) -> None:
         heading = f"Fiche action n° {number}" if number else KIND_LABELS["action"]
         description = _shorten(_text(row.get("description")), MAX_DESCRIPTION_LENGTH)
         _add_node(network, iris, node, label, "action", [heading, description])
+        data = network.nodes[node]
+        data["heading"] = f"{heading} : {label}"
+        # Space-separated IRIs, so that the GraphML and GEXF exports can keep them.
+        data["themes"] = _text(row.get("themes"))
+        data["territories"] = _text(row.get("territories"))
 
 
 def _add_competences(network, store, iris, graphs) -> None:
@@ -343,29 +334,77 @@ def _add_node(network, iris, node, label, kind, details) -> None:
 
 
 def _add_edges(network, store, iris, graphs) -> None:
-    seen: set[tuple[str, str, str]] = set()
-    basis_titles = {
-        row["act"].value: row["title"].value
+    seen: set[tuple[str, ...]] = set()
+    bases = {
+        row["act"].value: (row["title"].value, _text(row.get("source")))
         for row in store.select(_BASIS_TITLES, default_graph=graphs)
     }
+    sheets = _action_sheets(store, iris, graphs)
     for source, target, relation, row in _edge_rows(store, iris, graphs):
         if source not in network or target not in network:
             logger.debug(
                 "edge %s %s %s has an unreadable end", source, relation, target
             )
             continue
-        if (source, target, relation) in seen:
+        # Each transfer and membership keeps its own edge, for its own valid time.
+        origin = row.get("transfer") or row.get("membership")
+        identity = (source, target, relation, origin.value if origin else "")
+        if identity in seen:
             continue
-        seen.add((source, target, relation))
-        basis = row["basis"].value if "basis" in row else None
-        attributes = {"relation": relation, "basis": basis}
-        for bound in ("start", "end"):
-            if bound in row:
-                attributes[bound] = row[bound].value
+        seen.add(identity)
+        attributes = {"relation": relation, "title": ""}
+        if relation in LEGAL_RELATIONS:
+            attributes.update(_legal_basis(iris, row, bases))
+        else:
+            action = source if relation == "relies-on" else target
+            attributes.update(_sheet_basis(iris, network, action, sheets))
         attributes["title"] = _edge_title(network, source, target, relation)
-        if basis is not None:
-            attributes["title"] += "\nBase : " + basis_titles.get(basis, basis)
+        if attributes.get("basis_label"):
+            attributes["title"] += "\nBase : " + attributes["basis_label"]
         network.add_edge(source, target, **attributes)
+
+
+def _legal_basis(iris: Iris, row: dict[str, Term], bases) -> dict[str, object]:
+    """Return the act behind a transfer or membership edge, its dates and document."""
+    basis = row["basis"].value if "basis" in row else None
+    attributes: dict[str, object] = {"basis": basis}
+    for bound in ("start", "end", "observed"):
+        if bound in row:
+            attributes[bound] = row[bound].value
+    origin = row.get("transfer") or row.get("membership")
+    if origin is not None:
+        attributes["origin_url"] = _item_path(iris, origin.value)
+    if basis is not None:
+        title, source = bases.get(basis, (basis, None))
+        attributes["basis_label"] = title
+        attributes["basis_url"] = _item_path(iris, basis)
+        if source and source.startswith(("http://", "https://")):
+            attributes["document_label"] = "Document source de l'acte"
+            attributes["document_url"] = source
+    return attributes
+
+
+def _sheet_basis(iris: Iris, network, action: str, sheets) -> dict[str, object]:
+    """Return the action sheet behind an involvement, funding or reliance edge."""
+    data = network.nodes[action]
+    attributes: dict[str, object] = {
+        "basis": None,
+        "basis_label": data.get("heading", data["label"]),
+        "basis_url": data.get("url"),
+    }
+    sheet = sheets.get(action)
+    if sheet is not None:
+        attributes["document_label"] = "Fiche action (document)"
+        attributes["document_url"] = _item_path(iris, sheet)
+    return attributes
+
+
+def _action_sheets(store, iris, graphs) -> dict[str, str]:
+    query = _ACTION_SHEETS % iris.concept("document-type", "fiche-action")
+    return {
+        row["action"].value: row["sheet"].value
+        for row in store.select(query, default_graph=graphs)
+    }
 
 
 def _edge_rows(store, iris, graphs):
@@ -418,16 +457,3 @@ def _text(term: Term | None) -> str:
 def _shorten(text: str, limit: int) -> str:
     text = " ".join(text.split())
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
-
-
-def _check_names(
-    names: Collection[str] | None, accepted: tuple[str, ...], what: str
-) -> frozenset[str] | None:
-    if not names:
-        return None
-    for name in names:
-        if name not in accepted:
-            raise MalformedRequestError(
-                f"unknown {what} {name[:80]!r}; accepted: {', '.join(accepted)}"
-            )
-    return frozenset(names)

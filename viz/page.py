@@ -1,17 +1,18 @@
 """Render the who-does-what network as a page drawn by vis-network.
 
-pyvis turns the networkx network into vis-network's node and edge lists, and maillage's
-own template (`viz/templates/network.html`) and script (`viz/static/network.js`) draw
-them. pyvis's own template is not used because it loads Bootstrap and vis-network from a
-CDN and writes the heading, menu entries and some tooltips as HTML. Here every text that
-comes from data travels as JSON inside a `<script type="application/json">` element, and
-the script sets it as text.
+`build_view` turns the networkx network into vis-network's node and edge lists, with
+pyvis's drawing options, and maillage's own template (`viz/templates/network.html`) and
+script (`viz/static/network.js`) draw them. pyvis's own template is not used because it
+loads Bootstrap and vis-network from a CDN and writes the heading, menu entries and some
+tooltips as HTML. Here every text that comes from data travels as JSON inside a
+`<script type="application/json">` element, and the script sets it as text.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -24,16 +25,15 @@ from pyvis.network import Network
 from maillage.graph.iris import Iris
 from maillage.graph.store import GraphStore
 from maillage.viz.layout import compute_positions
-from maillage.viz.network import (
+from maillage.viz.filters import NetworkFilter, filter_network
+from maillage.viz.kinds import (
     ACTOR_KINDS,
     KIND_LABELS,
     NODE_KINDS,
     RELATION_LABELS,
     RELATIONS,
-    NetworkFilter,
-    build_network,
-    read_kind_labels,
 )
+from maillage.viz.network import cached, graph_names, read_kind_labels, read_network
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 STATIC_DIR = Path(__file__).parent / "static"
@@ -58,6 +58,9 @@ KIND_STYLES: dict[str, tuple[str, str, int]] = {
     "action": ("#f2b701", "diamond", 18),
     "competence": ("#a50f15", "square", 13),
 }
+# Look of a membership or transfer edge whose validity on the chosen date is unknown.
+UNKNOWN_EDGE_COLOUR = "#c9a227"
+UNKNOWN_EDGE_DASHES = [2, 6]
 RELATION_COLOURS: dict[str, str] = {
     "lead": "#08519c",
     "partner": "#6baed6",
@@ -75,32 +78,60 @@ _environment = jinja2.Environment(
 )
 
 
-def build_view(network: nx.MultiDiGraph) -> Network:
-    """Build the pyvis view of `network`, with positions computed and physics off."""
+@dataclass
+class View:
+    """vis-network's node and edge lists, and pyvis's options with physics off."""
+
+    nodes: list[dict[str, Any]]
+    edges: list[dict[str, Any]]
+    options: Network
+
+
+def build_view(network: nx.MultiDiGraph) -> View:
+    """Build the node and edge lists of `network`, with positions computed.
+
+    NOTE: pyvis's `Network.from_nx` would build the same lists, but it adds both ends
+    of every edge again and took most of the page's time at 2,000 nodes (pyvis 0.3.2),
+    so the lists are built here and pyvis only gives the options.
+    """
     positions = compute_positions(network)
-    styled = nx.MultiDiGraph()
+    nodes = []
     for node, data in sorted(network.nodes(data=True)):
         colour, shape, size = KIND_STYLES[data["kind"]]
         x, y = positions[node]
-        styled.add_node(node, **data, color=colour, shape=shape, size=size, x=x, y=y)
+        nodes.append(
+            {
+                **_present(data),
+                "id": node,
+                "color": colour,
+                "shape": shape,
+                "size": size,
+                "x": x,
+                "y": y,
+            }
+        )
+    edges = []
     for source, target, data in network.edges(data=True):
         relation = data["relation"]
-        styled.add_edge(
-            source,
-            target,
-            **data,
-            color=RELATION_COLOURS[relation],
-            dashes=relation == "member-of",
+        unknown = data.get("validity") == "unknown"
+        edges.append(
+            {
+                **_present(data),
+                "from": source,
+                "to": target,
+                "color": UNKNOWN_EDGE_COLOUR if unknown else RELATION_COLOURS[relation],
+                "dashes": UNKNOWN_EDGE_DASHES if unknown else relation == "member-of",
+                "width": 1,
+            }
         )
-    # from_nx writes `size` and `width` into the data it reads, so it reads the copy.
-    view = Network(directed=True, heading=HEADING, cdn_resources="local")
-    view.from_nx(styled, show_edge_weights=False)
-    view.toggle_physics(False)
-    for edge in view.edges:
-        # pyvis sets arrows on every edge of a directed view, which would override
-        # the arrow options.
-        edge.pop("arrows", None)
-    return view
+    options = Network(directed=True, heading=HEADING, cdn_resources="local")
+    options.toggle_physics(False)
+    return View(nodes, edges, options)
+
+
+def _present(data: dict[str, Any]) -> dict[str, Any]:
+    """Return the attributes that have a value, to keep the page small."""
+    return {name: value for name, value in data.items() if value not in (None, "")}
 
 
 def build_payload(
@@ -131,9 +162,10 @@ def build_payload(
         "heading": heading,
         "kinds": kinds,
         "relations": relations,
+        "unknown_edge_color": UNKNOWN_EDGE_COLOUR,
         "nodes": view.nodes,
         "edges": view.edges,
-        "options": _vis_options(view),
+        "options": _vis_options(view.options),
     }
 
 
@@ -171,12 +203,127 @@ def _vis_options(view: Network) -> dict[str, Any]:
     return options
 
 
+@dataclass(frozen=True)
+class PageDocuments:
+    """The page's JSON document and its HTML page, both ready to send."""
+
+    json_text: str
+    html: str
+
+
+def read_page_documents(
+    store: GraphStore,
+    iris: Iris,
+    graphs: Sequence[NamedNode] | None,
+    keep: NetworkFilter | None = None,
+) -> PageDocuments:
+    """Return the page and its JSON, built once per store generation and filter."""
+
+    def build() -> PageDocuments:
+        payload = read_payload(store, iris, graphs, keep)
+        return PageDocuments(dump_script_json(payload), render_page(payload))
+
+    key = ("page", iris.base, graph_names(graphs), keep)
+    return cached(store, key, build)
+
+
 def read_payload(
     store: GraphStore,
     iris: Iris,
     graphs: Sequence[NamedNode] | None,
     keep: NetworkFilter | None = None,
 ) -> dict[str, Any]:
-    """Build the network the user may read, filtered by `keep`, as the page's JSON."""
-    network = build_network(store, iris, graphs, keep)
-    return build_payload(network, read_kind_labels(store, iris, graphs))
+    """Build the network the user may read, filtered by `keep`, as the page's JSON.
+
+    The filter menus list what the whole network holds, so that a filter can be
+    changed for another one.
+    """
+    full = read_network(store, iris, graphs)
+    network = filter_network(full, keep) if keep is not None else full
+    payload = build_payload(network, read_kind_labels(store, iris, graphs))
+    payload["filters"] = build_filter_menus(full, iris, store, graphs, keep)
+    return payload
+
+
+def build_filter_menus(
+    full: nx.MultiDiGraph,
+    iris: Iris,
+    store: GraphStore,
+    graphs: Sequence[NamedNode] | None,
+    keep: NetworkFilter | None,
+) -> dict[str, Any]:
+    """Return the entries of the filter menus and the values chosen, keys as values."""
+    keep = keep or NetworkFilter()
+    themes = read_theme_labels(store, iris, graphs)
+    used_themes = {
+        theme
+        for _, data in full.nodes(data=True)
+        if data["kind"] == "action"
+        for theme in (data.get("themes") or "").split()
+    }
+    return {
+        "date": keep.on.isoformat() if keep.on else "",
+        "competences": _entries(iris, full, ("competence",), keep.competences),
+        "themes": sorted(
+            (
+                {
+                    "value": _key(iris, theme).removeprefix("theme-"),
+                    "label": themes.get(theme, _key(iris, theme)),
+                    "selected": theme in (keep.themes or ()),
+                }
+                for theme in used_themes
+            ),
+            key=lambda entry: entry["label"],
+        ),
+        "territories": _entries(
+            iris, full, ("epci", "departement", "commune"), keep.territories, True
+        ),
+    }
+
+
+def read_theme_labels(
+    store: GraphStore, iris: Iris, graphs: Sequence[NamedNode] | None
+) -> dict[str, str]:
+    """Return the French label of every concept of the `theme` scheme."""
+    query = _THEME_LABELS % iris.scheme("theme")
+    return {
+        row["concept"].value: row["label"].value
+        for row in store.select(query, default_graph=graphs)
+    }
+
+
+_THEME_LABELS = """
+SELECT ?concept (SAMPLE(?name) AS ?label) WHERE {
+  ?concept skos:inScheme %s ;
+           skos:prefLabel ?name .
+} GROUP BY ?concept
+"""
+
+
+def _entries(
+    iris: Iris,
+    full: nx.MultiDiGraph,
+    kinds: tuple[str, ...],
+    chosen: frozenset[str] | None,
+    typed: bool = False,
+) -> list[dict[str, Any]]:
+    """Return the menu entries of the nodes of `kinds`, by kind order then label."""
+    ordered = []
+    for node, data in full.nodes(data=True):
+        ref = iris.parse_item(node)
+        if data["kind"] not in kinds or ref is None:
+            continue
+        label = data["title"].split("\n", 1)[0]
+        entry = {
+            "value": f"{ref.type}/{ref.key}" if typed else ref.key,
+            "label": label,
+            "group": KIND_LABELS[data["kind"]],
+            "selected": node in (chosen or ()),
+        }
+        ordered.append((kinds.index(data["kind"]), label, entry))
+    return [entry for *_, entry in sorted(ordered, key=lambda item: item[:2])]
+
+
+def _key(iris: Iris, iri: str) -> str:
+    ref = iris.parse_item(iri)
+    return ref.key if ref is not None else iri

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
-from typing import Annotated, ClassVar, Literal
+from typing import Annotated, ClassVar, Literal, Self
 
-from pydantic import Field
+from pydantic import Field, model_validator
 from pyoxigraph import NamedNode
 
 from maillage.graph.models.base import AuthoredItem, ItemModel, Iri, Text
@@ -64,6 +64,21 @@ class CompetenceTransfer(AuthoredItem):
         Iri | None, link(MLG.communityInterestDefinition, MLG.Deliberation)
     ] = None
     description: Annotated[Text | None, text(DCTERMS.description)] = None
+
+    @model_validator(mode="after")
+    def _check_dates(self) -> Self:
+        # The end date is the first day the transfer no longer applies (docs/legal.md).
+        effective = self.effective_date
+        if self.decision_date is not None and self.decision_date > effective:
+            raise ValueError(
+                f"decision_date {self.decision_date} is after effective_date "
+                f"{effective}: a transfer is decided before it takes effect"
+            )
+        if self.end_date is not None and self.end_date <= effective:
+            raise ValueError(
+                f"end_date {self.end_date} must be after effective_date {effective}"
+            )
+        return self
 
 
 LegalActKind = Literal["deliberation", "prefectoral-order", "law-article"]
@@ -136,3 +151,13 @@ class LegalAct(ItemModel):
     derived_from: Annotated[
         Iri | None, link(PROV.wasDerivedFrom, MLG.Dataset, kinds=_ARTICLE)
     ] = None
+
+    @model_validator(mode="after")
+    def _check_version_dates(self) -> Self:
+        # ELI counts both dates as days in force, so they may be equal.
+        first, last = self.first_in_force, self.no_longer_in_force
+        if first is not None and last is not None and last < first:
+            raise ValueError(
+                f"no_longer_in_force {last} is before first_in_force {first}"
+            )
+        return self

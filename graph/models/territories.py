@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, ClassVar, Literal
+from typing import Annotated, ClassVar, Literal, Self
 
-from pydantic import Field
+from pydantic import Field, model_validator
 from pyoxigraph import NamedNode
 
 from maillage.graph.models.base import ItemModel, Iri, Text
@@ -223,3 +223,16 @@ class Membership(ItemModel):
     observed_on: Annotated[date | None, literal(MLG.observedOn, XSD.date)] = None
     legal_bases: Annotated[list[Iri], link(MLG.legalBasis, MLG.LegalAct)] = []
     derived_from: Annotated[Iri | None, link(PROV.wasDerivedFrom, MLG.Dataset)] = None
+
+    @model_validator(mode="after")
+    def _check_dates(self) -> Self:
+        # The end date is the first day the commune is no longer a member.
+        if (
+            self.start_date is not None
+            and self.end_date is not None
+            and self.end_date <= self.start_date
+        ):
+            raise ValueError(
+                f"end_date {self.end_date} must be after start_date {self.start_date}"
+            )
+        return self

@@ -167,3 +167,127 @@ def test_network_page_draws_large_network(store, iris, live_server, browser_page
     assert node_count(page) == 1950
     # The limit is generous: the whole test takes about 2 s on 2 cores.
     assert elapsed < 20, elapsed
+
+
+HOSTILE_ACT = """
+<id/act/arrete-2016-capca> dcterms:title "<script>alert(1)</script>"@fr ;
+    dcterms:source "javascript:alert(1)" .
+"""
+
+
+def edge_point(page, relation: str) -> tuple[float, float]:
+    """Return page coordinates on an edge of `relation` where no node lies."""
+    point = page.evaluate(
+        """(relation) => {
+            const network = window.maillageNetwork;
+            const edge = network.body.data.edges.get(
+                {filter: (e) => e.relation === relation})[0];
+            const a = network.getPosition(edge.from);
+            const b = network.getPosition(edge.to);
+            const canvas = document.getElementById("network-canvas");
+            const box = canvas.getBoundingClientRect();
+            for (const share of [0.5, 0.35, 0.65, 0.2, 0.8]) {
+                const spot = network.canvasToDOM(
+                    {x: a.x + (b.x - a.x) * share, y: a.y + (b.y - a.y) * share});
+                if (network.getNodeAt(spot) === undefined
+                        && network.getEdgeAt(spot) === edge.id) {
+                    return [box.left + spot.x, box.top + spot.y];
+                }
+            }
+            return null;
+        }""",
+        relation,
+    )
+    assert point is not None, f"no free point on a {relation} edge"
+    return point[0], point[1]
+
+
+def test_network_page_edge_click_shows_basis(network_store, live_server, browser_page):
+    page = open_network(browser_page, live_server)
+    page.mouse.click(*edge_point(page, "holds"))
+    panel = page.locator("#network-edge")
+    link = panel.locator("a", has_text="Arrêté préfectoral de fusion")
+    assert panel.is_visible()
+    assert link.get_attribute("href") == "/id/act/arrete-2016-capca"
+    assert "depuis le 2017-01-01" in panel.inner_text()
+
+
+def test_network_page_edge_click_hostile_basis(
+    network_store, iris, live_server, browser_page
+):
+    load_turtle(network_store, iris, HOSTILE_ACT, iris.dataset_graph("hostile-act"))
+    page = open_network(browser_page, live_server)
+    page.mouse.click(*edge_point(page, "holds"))
+    panel = page.locator("#network-edge")
+    assert "<script>alert(1)</script>" in panel.inner_text()
+    assert page.locator("#network-edge a[href^='javascript']").count() == 0
+    assert page.locator(LIVE_MARKUP).count() == 0, page.locator(LIVE_MARKUP).all()
+    assert browser_page.dialogs == [], browser_page.dialogs
+
+
+def test_network_page_click_empty_hides_edge(network_store, live_server, browser_page):
+    page = open_network(browser_page, live_server)
+    page.mouse.click(*edge_point(page, "holds"))
+    box = page.locator("#network-canvas").bounding_box()
+    page.mouse.click(box["x"] + 5, box["y"] + 5)
+    assert page.locator("#network-edge").is_hidden()
+
+
+def test_network_page_date_filter(network_store, live_server, browser_page):
+    page = open_network(browser_page, live_server)
+    page.fill("#network-date", "2016-06-01")
+    page.click("#network-filters button[type=submit]")
+    page.wait_for_selector("#network-canvas[data-drawn='true']")
+    relations = page.evaluate(
+        "window.maillageNetwork.body.data.edges.get().map((e) => e.relation)"
+    )
+    assert "holds" not in relations, relations
+    assert page.input_value("#network-date") == "2016-06-01"
+    assert "date=2016-06-01" in page.url
+
+
+def test_network_page_territory_menu(network_store, live_server, browser_page):
+    page = open_network(browser_page, live_server)
+    page.select_option("#network-territory", "commune/07186")
+    page.click("#network-filters button[type=submit]")
+    page.wait_for_selector("#network-canvas[data-drawn='true']")
+    selected = page.eval_on_selector("#network-territory", "(s) => s.value")
+    assert selected == "commune/07186"
+    assert node_count(page) < 10
+
+
+def test_network_page_hostile_menu_entry(
+    network_store, iris, live_server, browser_page
+):
+    load_turtle(
+        network_store,
+        iris,
+        "<id/action/fa-01> mlg:reliesOnCompetence <id/competence/C9999> . "
+        '<id/competence/C9999> skos:prefLabel "<img src=x onerror=alert(1)>"@fr .',
+        iris.dataset_graph("hostile-competence"),
+    )
+    page = open_network(browser_page, live_server)
+    options = page.locator("#network-competence option").all_text_contents()
+    assert HOSTILE_LABEL in options, options
+    assert page.locator(LIVE_MARKUP).count() == 0, page.locator(LIVE_MARKUP).all()
+
+
+def test_network_page_analytics_panel(network_store, live_server, browser_page):
+    page = open_network(browser_page, live_server)
+    page.wait_for_selector("#network-central tbody tr")
+    isolated = page.locator("#network-isolated li").all_text_contents()
+    assert isolated == [
+        "Chomérac (Commune)",
+        "La Voulte-sur-Rhône (Commune)",
+    ], isolated
+    assert browser_page.outside_requests == [], browser_page.outside_requests
+
+
+def test_network_page_export_links_keep_filters(
+    network_store, live_server, browser_page
+):
+    page = browser_page.page
+    page.goto(f"{live_server}/network?date=2017-06-01")
+    page.wait_for_selector("#network-canvas[data-drawn='true']")
+    href = page.get_attribute("#network-export-graphml", "href")
+    assert href == "/network.graphml?date=2017-06-01", href

@@ -21,8 +21,17 @@
   var container = document.getElementById("network-canvas");
   var network = new vis.Network(container, { nodes: nodes, edges: edges }, data.options);
   window.maillageNetwork = network;
-  // Tests and scripts wait for this mark before reading positions on the screen.
-  network.once("afterDrawing", function () { container.dataset.drawn = "true"; });
+  // Tests and scripts wait for this mark before reading positions on the screen;
+  // maillageDrawnAt is the time of the first full draw, in ms since navigation start.
+  network.once("afterDrawing", function () {
+    window.maillageDrawnAt = performance.now();
+    container.dataset.drawn = "true";
+    // The long menus and the analytics come once the network is drawn, so that they
+    // do not delay the first draw of a large network.
+    fillFilters();
+    fillSearchList();
+    loadAnalytics();
+  });
 
   var highlighted = null;
   var shownKind = "";
@@ -45,7 +54,8 @@
   function toVisEdge(edge, index) {
     var copy = Object.assign({}, edge);
     copy.id = "edge-" + index;
-    copy.title = tooltip(edge.title || edge.relation);
+    copy.plainTitle = edge.title || edge.relation;
+    copy.title = tooltip(copy.plainTitle);
     copy.baseColor = edge.color;
     return copy;
   }
@@ -82,12 +92,10 @@
         appendLegendEntry(relationList, relation.label, colours[relation.relation], "line");
       }
     });
-    var labels = document.getElementById("network-labels");
-    data.nodes.forEach(function (node) {
-      var option = document.createElement("option");
-      option.value = node.label;
-      labels.appendChild(option);
-    });
+    if (data.edges.some(function (edge) { return edge.validity === "unknown"; })) {
+      appendLegendEntry(relationList, "validité inconnue à cette date",
+        data.unknown_edge_color, "line");
+    }
     document.getElementById("network-summary").textContent =
       data.nodes.length + " nœuds, " + data.edges.length + " liens";
   }
@@ -182,6 +190,162 @@
     focusNode(found.id);
   }
 
+  function addOption(select, entry) {
+    var option = document.createElement("option");
+    option.value = entry.value;
+    option.textContent = entry.label;
+    option.selected = Boolean(entry.selected);
+    select.appendChild(option);
+  }
+
+  // Fill a menu of the filter form, grouping entries that carry a group name.
+  function fillMenu(id, entries) {
+    var select = document.getElementById(id);
+    var groups = {};
+    entries.forEach(function (entry) {
+      if (!entry.group) { addOption(select, entry); return; }
+      if (!groups[entry.group]) {
+        groups[entry.group] = document.createElement("optgroup");
+        groups[entry.group].label = entry.group;
+        select.appendChild(groups[entry.group]);
+      }
+      addOption(groups[entry.group], entry);
+    });
+  }
+
+  function fillSearchList() {
+    var labels = document.getElementById("network-labels");
+    data.nodes.forEach(function (node) {
+      var option = document.createElement("option");
+      option.value = node.label;
+      labels.appendChild(option);
+    });
+  }
+
+  function fillFilters() {
+    var filters = data.filters || { date: "", competences: [], themes: [], territories: [] };
+    document.getElementById("network-date").value = filters.date;
+    fillMenu("network-competence", filters.competences);
+    fillMenu("network-theme", filters.themes);
+    fillMenu("network-territory", filters.territories);
+    ["graphml", "gexf", "json", "analytics"].forEach(function (name) {
+      var link = document.getElementById("network-export-" + name);
+      link.href = link.getAttribute("href") + window.location.search;
+    });
+  }
+
+  // Only the repository's own pages and web documents become links.
+  function safeHref(url) {
+    if (typeof url !== "string") { return null; }
+    if (url.indexOf("/id/") === 0) { return url; }
+    if (/^https?:\/\//.test(url)) { return url; }
+    return null;
+  }
+
+  function appendDetail(list, term, text, url) {
+    if (!text) { return; }
+    var title = document.createElement("dt");
+    title.textContent = term;
+    var value = document.createElement("dd");
+    value.appendChild(linkOrText(text, url));
+    list.appendChild(title);
+    list.appendChild(value);
+  }
+
+  function validityText(edge) {
+    var parts = [];
+    if (edge.start) { parts.push("depuis le " + edge.start); }
+    if (edge.end) { parts.push("jusqu'au " + edge.end + " exclu"); }
+    if (!edge.start && edge.observed) { parts.push("constaté le " + edge.observed); }
+    if (edge.validity === "unknown") { parts.push("inconnue à la date choisie"); }
+    return parts.join(", ");
+  }
+
+  // Show what grounds an edge: the act or the action sheet, and the document.
+  function showEdge(id) {
+    var edge = edges.get(id);
+    var section = document.getElementById("network-edge");
+    var list = document.getElementById("network-edge-details");
+    list.replaceChildren();
+    document.getElementById("network-edge-relation").textContent =
+      edge.plainTitle.split("\n")[0];
+    if (edge.basis_label) {
+      appendDetail(list, "Base", edge.basis_label, edge.basis_url);
+    } else {
+      appendDetail(list, "Base", "Aucun acte enregistré pour ce lien.", null);
+    }
+    appendDetail(list, "Document", edge.document_label, edge.document_url);
+    appendDetail(list, "Validité", validityText(edge), null);
+    var origin = edge.relation === "holds" ? "Transfert" : "Adhésion";
+    appendDetail(list, origin, edge.origin_url ? "Voir la fiche" : "", edge.origin_url);
+    section.hidden = false;
+  }
+
+  function hideEdge() {
+    document.getElementById("network-edge").hidden = true;
+  }
+
+  // Return a link to `url` showing `text`, or the text alone for an unsafe address.
+  function linkOrText(text, url) {
+    var href = safeHref(url);
+    if (!href) { return document.createTextNode(text); }
+    var link = document.createElement("a");
+    link.href = href;
+    link.textContent = text;
+    if (href.indexOf("/id/") !== 0) { link.rel = "external noopener noreferrer"; }
+    return link;
+  }
+
+  function appendItem(list, text, url) {
+    var item = document.createElement("li");
+    item.appendChild(linkOrText(text, url));
+    list.appendChild(item);
+  }
+
+  function showAnalytics(result) {
+    var rows = document.querySelector("#network-central tbody");
+    result.actors.slice(0, 10).forEach(function (actor) {
+      var row = document.createElement("tr");
+      var name = document.createElement("td");
+      name.appendChild(linkOrText(actor.label, actor.url));
+      var degree = document.createElement("td");
+      degree.className = "number";
+      degree.textContent = String(actor.degree);
+      var betweenness = document.createElement("td");
+      betweenness.className = "number";
+      betweenness.textContent = actor.betweenness.toFixed(3);
+      row.appendChild(name);
+      row.appendChild(degree);
+      row.appendChild(betweenness);
+      rows.appendChild(row);
+    });
+    var isolated = document.getElementById("network-isolated");
+    result.isolated_actors.forEach(function (actor) {
+      appendItem(isolated, actor.label + " (" + actor.kind_label + ")", actor.url);
+    });
+    var themes = document.getElementById("network-themes");
+    result.themes.forEach(function (theme) {
+      var note = theme.status === "no-action" ? "aucune action" : "aucun pilote";
+      appendItem(themes, theme.label + " : " + note, null);
+    });
+    var status = result.nodes + " nœuds analysés";
+    if (result.betweenness_samples) {
+      status += " ; intermédiarité estimée sur " + result.betweenness_samples + " nœuds";
+    }
+    document.getElementById("network-analytics-status").textContent = status + ".";
+  }
+
+  function loadAnalytics() {
+    var status = document.getElementById("network-analytics-status");
+    fetch("/network/analytics.json" + window.location.search)
+      .then(function (response) {
+        if (!response.ok) { throw new Error("HTTP " + response.status); }
+        return response.json();
+      })
+      .then(showAnalytics)
+      .catch(function () { status.textContent = "L'analyse n'a pas pu être chargée."; });
+  }
+
   fillControls();
   document.getElementById("network-search").addEventListener("submit", onSearch);
   document.getElementById("network-kind").addEventListener("change", function (event) {
@@ -191,6 +355,11 @@
   network.on("click", function (params) {
     highlighted = params.nodes.length > 0 ? params.nodes[0] : null;
     redraw();
+    if (params.nodes.length === 0 && params.edges.length > 0) {
+      showEdge(params.edges[0]);
+    } else {
+      hideEdge();
+    }
   });
   network.on("doubleClick", function (params) {
     if (params.nodes.length === 0) { return; }

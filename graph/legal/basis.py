@@ -1,0 +1,158 @@
+"""The legal basis of an action: is its lead competent where and when it acts.
+
+For each date of the action (its start and end dates, or a date asked for), each lead,
+each competence the action relies on and each commune of each territory it covers,
+`maillage.graph.legal.tracing.check_lead` decides. The communes of an EPCI territory
+are its members on that date; a commune whose membership is unknown that day makes the
+perimeter unknown. The status of a date is the worst of its findings, and the status of
+the action the worst of its dates.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from maillage.graph.errors import NotFoundError
+from maillage.graph.legal.facts import ActionInfo, LegalFacts, MembershipStatus
+from maillage.graph.legal.flags import Flag, Status, unique, worst
+from maillage.graph.legal.tracing import Finding, check_lead, perimeter_flag
+
+
+@dataclass
+class DateVerdict:
+    """The legal status of an action on one date, with the findings behind it."""
+
+    on: date
+    status: Status
+    findings: list[Finding]
+    flags: list[Flag]
+
+
+@dataclass
+class ActionBasis:
+    """The legal basis of an action on each of its dates."""
+
+    action: ActionInfo
+    verdicts: list[DateVerdict]
+    flags: list[Flag] = field(default_factory=list)
+
+    @property
+    def status(self) -> Status:
+        """Return the worst status of the dates; undetermined when none is checked."""
+        statuses = [verdict.status for verdict in self.verdicts]
+        if self.flags or not statuses:
+            statuses.append(Status.UNDETERMINED)
+        return worst(statuses)
+
+
+def action_basis(facts: LegalFacts, action: str, on: date | None = None) -> ActionBasis:
+    """Check the legal basis of the action `action` on its dates, or on `on` alone."""
+    info = facts.actions.get(action)
+    if info is None:
+        raise NotFoundError(f"no action {action[:200]!r} is readable")
+    dates = (on,) if on is not None else info.dates
+    flags = _action_flags(info, dates)
+    verdicts = [_verdict(facts, info, day) for day in dates]
+    return ActionBasis(info, verdicts, flags)
+
+
+def _action_flags(info: ActionInfo, dates: tuple[date, ...]) -> list[Flag]:
+    flags = []
+    if not dates:
+        flags.append(
+            Flag(
+                "date-unknown",
+                "L'action n'a ni date de début ni date de fin : sa base légale ne "
+                "peut être vérifiée qu'à une date donnée.",
+            )
+        )
+    if not info.leads:
+        flags.append(Flag("no-lead", "L'action n'a aucun pilote enregistré."))
+    if not info.competences:
+        flags.append(
+            Flag("no-competence", "L'action ne s'appuie sur aucune compétence.")
+        )
+    if not info.territories:
+        flags.append(Flag("no-territory", "L'action ne couvre aucun territoire."))
+    return flags
+
+
+def _verdict(facts: LegalFacts, info: ActionInfo, on: date) -> DateVerdict:
+    findings = [
+        finding
+        for lead in info.leads
+        for competence in info.competences
+        for territory in info.territories
+        for finding in territory_findings(facts, lead, competence, territory, on)
+    ]
+    status = worst(finding.status for finding in findings)
+    if not findings:
+        status = Status.UNDETERMINED
+    flags = unique(flag for finding in findings for flag in finding.flags)
+    return DateVerdict(on, status, findings, flags)
+
+
+def territory_findings(
+    facts: LegalFacts, lead: str, competence: str, territory: str, on: date
+) -> list[Finding]:
+    """Check `lead` for `competence` on every commune of `territory` on `on`."""
+    kind = _kind(facts, territory)
+    if kind == "commune":
+        return [check_lead(facts, lead, competence, territory, on, territory)]
+    if kind != "epci":
+        return [_untraced(facts, lead, competence, territory, on)]
+
+    findings = []
+    statuses = {
+        membership.commune: facts.membership_status(membership.commune, territory, on)
+        for membership in facts.memberships_in(territory)
+    }
+    for commune, status in sorted(statuses.items()):
+        if status is MembershipStatus.MEMBER:
+            findings.append(check_lead(facts, lead, competence, commune, on, territory))
+        elif status is MembershipStatus.UNKNOWN:
+            findings.append(
+                _unknown_member(facts, lead, competence, territory, commune, on)
+            )
+    if not findings:
+        findings.append(_unknown_member(facts, lead, competence, territory, None, on))
+    return findings
+
+
+def _kind(facts: LegalFacts, territory: str) -> str | None:
+    body = facts.bodies.get(territory)
+    if body is not None:
+        return body.kind
+    ref = facts.iris.parse_item(territory)
+    return ref.type if ref is not None else None
+
+
+def _unknown_member(
+    facts: LegalFacts,
+    lead: str,
+    competence: str,
+    epci: str,
+    commune: str | None,
+    on: date,
+) -> Finding:
+    if commune is None:
+        flag = Flag(
+            "perimeter-unknown",
+            f"Aucune commune n'est membre connu de {facts.label(epci)} à cette date : "
+            "le périmètre est inconnu.",
+        )
+    else:
+        flag = perimeter_flag(facts, epci)
+    return Finding(lead, competence, epci, commune, on, Status.UNDETERMINED, (flag,))
+
+
+def _untraced(
+    facts: LegalFacts, lead: str, competence: str, territory: str, on: date
+) -> Finding:
+    flag = Flag(
+        "territory-not-traced",
+        f"{facts.label(territory)} n'est ni une commune ni un EPCI : maillage ne suit "
+        "pas les compétences propres de ce territoire, à vérifier dans les textes.",
+    )
+    return Finding(lead, competence, territory, None, on, Status.UNDETERMINED, (flag,))
