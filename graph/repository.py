@@ -191,6 +191,13 @@ def describe_item(
     """
     check_key(item_type, key)
     iri = iris.item(item_type, key)
+    own_graph = iris.item_graph(item_type, key)
+    if store.has_graph(own_graph):
+        # An item with its own graph is described by that graph alone: triples about
+        # it in a dataset graph must neither reveal a hidden item nor change its fields.
+        if graphs is not None and own_graph not in graphs:
+            raise _not_found(item_type, key)
+        graphs = [own_graph]
     triples = _describe(store, [iri], graphs)[iri.value]
     if not triples:
         raise _not_found(item_type, key)

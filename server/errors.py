@@ -177,6 +177,15 @@ async def _handle_http_exception(request: Request, exc: Exception) -> Response:
 
 
 async def _handle_unexpected(request: Request, exc: Exception) -> Response:
+    if isinstance(exc, RecursionError):
+        # The JSON and RDF parsers recurse once per nesting level of the body.
+        logger.warning("%s %s: body nests too deeply", request.method, request.url.path)
+        return error_response(
+            request,
+            400,
+            "the request body nests too deeply to be read; flatten its structure",
+            "malformed_request",
+        )
     logger.error(
         "%s %s raised an unexpected error",
         request.method,

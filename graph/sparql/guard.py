@@ -111,6 +111,8 @@ class UpdateInfo:
     text: str
     operations: tuple[str, ...]
     writes: tuple[tuple[str, ...], ...]
+    # Graphs named as the source of ADD, COPY or MOVE, and in USING or WITH clauses.
+    reads: tuple[str, ...] = ()
 
 
 def check_update(text: str, allowlist: Collection[str] = ()) -> UpdateInfo:
@@ -118,7 +120,7 @@ def check_update(text: str, allowlist: Collection[str] = ()) -> UpdateInfo:
     text = prepare_text(text)
     tree = _parse(parseUpdate, text, update=True)
     prologue: Prologue | None = None
-    operations, writes = [], []
+    operations, writes, reads = [], [], []
     for prologue_tree, operation in zip(
         tree["prologue"], tree["request"], strict=False
     ):
@@ -134,7 +136,20 @@ def check_update(text: str, allowlist: Collection[str] = ()) -> UpdateInfo:
         _check_services(operation, prologue, allowlist)
         operations.append(operation.name)
         writes.append(tuple(_written_graphs(operation, prologue)))
-    return UpdateInfo(text, tuple(operations), tuple(writes))
+        reads.extend(_read_graphs(operation, prologue))
+    return UpdateInfo(text, tuple(operations), tuple(writes), tuple(reads))
+
+
+def _read_graphs(operation: CompValue, prologue: Prologue) -> Iterator[str]:
+    """Yield the graphs an operation names as a source: ADD/COPY/MOVE, USING, WITH."""
+    if operation.name in ("Add", "Copy", "Move"):
+        yield _graph_ref(operation["graph"][0], prologue)
+    if operation.name == "Modify":
+        if "withClause" in operation:
+            yield _iri(operation["withClause"], prologue)
+        for clause in operation["using"] if "using" in operation else ():
+            target = clause["default"] if "default" in clause else clause["named"]
+            yield _iri(target, prologue)
 
 
 def _written_graphs(operation: CompValue, prologue: Prologue) -> Iterator[str]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 
 from maillage.graph.errors import (
@@ -21,10 +21,16 @@ from maillage.graph.errors import (
 )
 from maillage.graph.iris import Iris
 from maillage.graph.sparql.dataset import DatasetRequest
-from maillage.graph.sparql.guard import ALL_GRAPHS, DEFAULT_GRAPH, check_update
+from maillage.graph.sparql.guard import (
+    ALL_GRAPHS,
+    DEFAULT_GRAPH,
+    UpdateInfo,
+    check_update,
+)
 from maillage.graph.sparql.syntax import translate_syntax_error
 from maillage.graph.sparql.update_dataset import apply_update_dataset
 from maillage.graph.store import GraphStore
+from pyoxigraph import NamedNode
 
 logger = logging.getLogger(__name__)
 
@@ -49,12 +55,16 @@ def run_update(
     *,
     allowlist: Collection[str] = (),
     dataset: DatasetRequest = DatasetRequest(),
+    check: Callable[[str, Collection[str]], UpdateInfo] = check_update,
+    readable: Collection[NamedNode] | None = None,
 ) -> UpdateResult:
     """Check an update and apply it in one transaction.
 
     `dataset` holds the protocol's `using-graph-uri` (default graphs) and
     `using-named-graph-uri` (named graphs) for the WHERE clauses; it raises
-    `DatasetConflictError` beside USING or WITH in the update.
+    `DatasetConflictError` beside USING or WITH in the update. `check` parses the
+    update, here by default; the endpoint passes `QueryPool.check_update`, which parses
+    it in a worker within the time limit.
 
     Raises `MalformedQueryError` when it does not parse, `LoadNotAllowedError` for LOAD,
     `ServiceNotAllowedError` for a SERVICE outside `allowlist`, `DefaultGraphWriteError`
@@ -62,11 +72,17 @@ def run_update(
     graph but a dataset graph. Raises `NotFoundError` or `ConflictError` when CLEAR,
     DROP or CREATE without SILENT finds a graph missing or present, and writes nothing
     then.
+
+    `readable` lists the graphs the user may read (None for an administrator): an update
+    that names another graph of the store, or ranges over graphs with `GRAPH ?var`
+    without a `using-named-graph-uri` list, is rejected, and ADD, COPY, MOVE, USING and
+    WITH may read dataset graphs only.
     """
-    info = check_update(apply_update_dataset(text, dataset), allowlist)
-    # NOTE: the WHERE clause reads every graph of the store, drafts and restricted
-    # datasets included, because Store.update of pyoxigraph 0.5.13 takes no dataset.
-    # Only editors may send updates.
+    if readable is not None:
+        check_readable_sources(store, iris, text, dataset, readable)
+    info = check(apply_update_dataset(text, dataset), allowlist)
+    for graph in info.reads:
+        check_source(iris, graph)
     for operation, graphs in zip(info.operations, info.writes, strict=True):
         for graph in graphs:
             check_writable(iris, operation, graph)
@@ -77,6 +93,50 @@ def run_update(
     except RuntimeError as exc:
         raise _translate_failure(exc) from exc
     return UpdateResult(info.operations)
+
+
+_IRI_TOKEN = re.compile(r"<([^<>\"{}|^`\\\x00-\x20]*)>")
+_GRAPH_VARIABLE = re.compile(r"\bGRAPH\s*[?$]", re.IGNORECASE)
+
+
+def check_readable_sources(
+    store: GraphStore,
+    iris: Iris,
+    text: str,
+    dataset: DatasetRequest,
+    readable: Collection[NamedNode],
+) -> None:
+    """Raise unless every graph of the store that the update names is readable.
+
+    pyoxigraph 0.5.13's `Store.update` takes no dataset, so its WHERE clauses could read
+    any graph: the update may name only readable graphs, and `GRAPH ?var` needs a
+    `using-named-graph-uri` list, itself checked here.
+    """
+    allowed = {graph.value for graph in readable}
+    named = set(_IRI_TOKEN.findall(text))
+    named.update(dataset.default_graph_uris)
+    named.update(dataset.named_graph_uris)
+    for iri in sorted(named):
+        if iri not in allowed and store.has_graph(NamedNode(iri)):
+            raise NotFoundError(f"the update names the graph <{iri}>, which you may not read")
+    if _GRAPH_VARIABLE.search(text) and not dataset.named_graph_uris:
+        raise MalformedRequestError(
+            "GRAPH with a variable in an update needs the graphs to range over: "
+            "list them with using-named-graph-uri, or name each graph with its IRI"
+        )
+
+
+def check_source(iris: Iris, graph: str) -> None:
+    """Raise unless `graph`, read by ADD, COPY, MOVE, USING or WITH, is a dataset graph."""
+    if graph in (DEFAULT_GRAPH, ALL_GRAPHS) or graph.startswith("?"):
+        return
+    ref = iris.parse_graph(graph)
+    if ref is not None and ref.type != "dataset":
+        raise ForbiddenError(
+            f"the update copies from the graph <{graph}> of the {ref.type} item "
+            f"{ref.key!r}; items are read through /api/{ref.type}, and their triples "
+            "stay in their own graph"
+        )
 
 
 def _translate_failure(exc: RuntimeError) -> Exception:

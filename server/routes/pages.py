@@ -49,6 +49,9 @@ ENTRY_POINTS = (
     ),
     ("/query", "Éditeur de requêtes", "écrire et lancer une requête SPARQL"),
     ("/network", "Réseau des acteurs", "qui fait quoi, avec qui, sur quel territoire"),
+    ("/documents", "Documents", "rechercher les documents de la mission"),
+    ("/juridique", "Suivi juridique", "la base légale de chaque action, date par date"),
+    ("/observatoire", "Observatoire social", "les indicateurs par thème et par territoire"),
 )
 
 # Other representations of an item page: name, media type and link.

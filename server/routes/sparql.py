@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import time
+from functools import partial
 
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
@@ -34,6 +35,7 @@ from maillage.graph.sparql import (
     run_update,
 )
 from maillage.graph.sparql.formats import FORMAT_NAMES, format_for_media_type
+from maillage.graph.sparql.guard import check_query, check_update
 from maillage.graph.sparql.query import evaluate_query, prepare_query
 from maillage.graph.sparql.workers import QueryPool
 from maillage.graph.store import QuadStore
@@ -53,6 +55,7 @@ from maillage.server.sparql_protocol import (
     QUERY_MEDIA_TYPE,
     UPDATE_MEDIA_TYPE,
     ProtocolRequest,
+    check_text_size,
     read_body_parameters,
     read_url_parameters,
 )
@@ -153,6 +156,7 @@ async def read_sparql(
             void_dataset=str(request.url_for("read_void")) + "#dataset",
         )
         return _response(answer)
+    check_text_size(text, settings.max_query_bytes, "query")
     query = QueryRequest(text, protocol.dataset())
     with query_slot(request, limiter, settings.max_concurrent_queries):
         return await _answer_query(
@@ -185,13 +189,16 @@ async def create_sparql_request(
         raise MalformedRequestError("send either 'query' or 'update', not both")
     if protocol.has("update"):
         with query_slot(request, limiter, settings.max_concurrent_queries):
-            return await _apply_update(protocol, store, iris, settings, user)
+            return await _apply_update(
+                protocol, store, iris, pool, settings, user, graphs
+            )
 
     text = protocol.single("query")
     if text is None:
         raise MalformedRequestError(
             "missing parameter 'query' or 'update': send the request in one of them"
         )
+    check_text_size(text, settings.max_query_bytes, "query")
     choose = _format_chooser(request.headers.get("accept"), protocol.single("format"))
     query = QueryRequest(text, protocol.dataset())
     with query_slot(request, limiter, settings.max_concurrent_queries):
@@ -209,18 +216,20 @@ async def _answer_query(
     user: User,
     graphs: list[NamedNode] | None,
 ) -> Response:
-    """Check the query here, then evaluate it in a worker within the time limit.
+    """Parse the query in a worker, then evaluate it there, both within the time limit.
 
-    Without a pool (a remote store), the evaluation runs here and the remote server
-    does the work.
+    The time limit covers the parse and the evaluation together. Without a pool (a
+    remote store), both run here and the remote server does the evaluation.
     """
     start = time.perf_counter()
+    started = time.monotonic()
     prepared = await run_in_threadpool(
         prepare_query,
         query,
         choose_format=choose,
         readable=graphs,
         allowlist=settings.federation_allowlist,
+        check=_query_checker(pool, settings, started),
     )
     if pool is None:
         answer = await run_in_threadpool(
@@ -232,6 +241,7 @@ async def _answer_query(
             prepared,
             max_rows=settings.max_result_rows,
             timeout=settings.query_timeout,
+            started=started,
         )
     logger.info(
         "SPARQL %s query: %d results as %s in %.1f ms, role %s",
@@ -248,11 +258,15 @@ async def _apply_update(
     protocol: ProtocolRequest,
     store: QuadStore,
     iris: Iris,
+    pool: QueryPool | None,
     settings: Settings,
     user: User,
+    graphs: list[NamedNode] | None,
 ) -> Response:
+    """Parse the update in a worker within the time limit, then apply it here."""
     require_editor(user)
     text = protocol.single("update") or ""
+    check_text_size(text, settings.max_query_bytes, "update")
     dataset = DatasetRequest(
         default_graph_uris=tuple(protocol.parameters.get("using-graph-uri", [])),
         named_graph_uris=tuple(protocol.parameters.get("using-named-graph-uri", [])),
@@ -266,6 +280,8 @@ async def _apply_update(
         text,
         allowlist=settings.federation_allowlist,
         dataset=dataset,
+        readable=graphs,
+        check=_update_checker(pool, settings),
     )
     logger.info(
         "SPARQL update: %d operations (%s) in %.1f ms, role %s",
@@ -275,6 +291,22 @@ async def _apply_update(
         user.role.value,
     )
     return Response(status_code=204)
+
+
+def _query_checker(pool: QueryPool | None, settings: Settings, started: float):
+    """Return the guard's parse of a query, in a worker when the store has a pool."""
+    if pool is None:
+        # NOTE: with a remote store there is no worker, so the parse runs here without
+        # a time limit; only `max_query_bytes` bounds it.
+        return check_query
+    return partial(pool.check_query, timeout=settings.query_timeout, started=started)
+
+
+def _update_checker(pool: QueryPool | None, settings: Settings):
+    """Return the guard's parse of an update, in a worker when the store has a pool."""
+    if pool is None:
+        return check_update
+    return partial(pool.check_update, timeout=settings.query_timeout)
 
 
 def _response(answer: QueryAnswer) -> Response:

@@ -260,3 +260,29 @@ def test_list_items_title_filter_ligature(sample, iris):
         sample, iris, "commune", graphs=None, title_contains="OEUVRE"
     )
     assert keys(page) == ["99999"]
+
+
+def _add_to_dataset(store, iris, predicate: str, value: str) -> None:
+    store.oxigraph.update(
+        f"INSERT DATA {{ GRAPH {iris.dataset_graph('partner-data')} {{ "
+        f"{iris.item('document', 'note-juridique')} {predicate} {value} }} }}"
+    )
+
+
+def test_read_item_ignores_dataset_triples_about_hidden_item(sample, iris):
+    _add_to_dataset(sample, iris, "<http://purl.org/dc/terms/title>", '"injected"@fr')
+    graphs = readable_graphs(sample, iris, ANONYMOUS)
+    with pytest.raises(NotFoundError):
+        repository.describe_item(sample, iris, "document", "note-juridique", graphs=graphs)
+
+
+def test_read_item_fields_come_from_item_graph(sample, iris):
+    public = f"<{iris.concept('visibility', 'public').value}>"
+    _add_to_dataset(sample, iris, f"<{MLG}visibility>", public)
+    lawyer = User("juriste", Role.READER, frozenset({"juristes"}))
+    graphs = readable_graphs(sample, iris, lawyer)
+    item = repository.describe_item(
+        sample, iris, "document", "note-juridique", graphs=graphs
+    )
+    values = {t.object.value for t in item.triples if t.predicate.value.endswith("visibility")}
+    assert values == {iris.concept("visibility", "restricted").value}
