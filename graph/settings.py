@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -36,16 +37,38 @@ class Settings(BaseSettings):
     )
     editor_token: str | None = Field(
         default=None,
-        description="Bearer token that grants the editor role until users exist.",
+        description="Bootstrap bearer token that acts as the editor 'editor', beside "
+        "the tokens of user accounts; leave it unset once editors have accounts.",
+    )
+    admin_token: str | None = Field(
+        default=None,
+        description="Bootstrap bearer token that acts as the administrator "
+        "'administrator', to create the first accounts and tokens through the API.",
     )
     query_timeout: float = Field(
         default=30.0, gt=0, description="Time limit of one SPARQL query, in seconds."
+    )
+    query_workers: int = Field(
+        default=4,
+        ge=1,
+        description="Worker processes that evaluate SPARQL queries, started on demand.",
+    )
+    max_concurrent_queries: int = Field(
+        default=4,
+        ge=1,
+        description="Maximum SPARQL queries one client (bearer token or address) may "
+        "run at once; more get 429.",
     )
     max_result_rows: int = Field(
         default=100_000, gt=0, description="Most solutions or triples one query may return."
     )
     max_body_bytes: int = Field(
         default=64 * 1024 * 1024, gt=0, description="Largest request body, in bytes."
+    )
+    max_query_bytes: int = Field(
+        default=256 * 1024,
+        gt=0,
+        description="Largest SPARQL query or update text, in UTF-8 bytes; more get 413.",
     )
     cors_origins: list[str] = Field(
         default_factory=list, description="Origins allowed to call the API from a browser."
@@ -54,6 +77,31 @@ class Settings(BaseSettings):
         default_factory=list,
         description="SPARQL endpoints that queries may name in SERVICE.",
     )
+    sparql_backend_url: str | None = Field(
+        default=None,
+        description="Query URL of a SPARQL 1.1 server that keeps the quads, such as "
+        "Virtuoso's /sparql-auth; unset, the embedded store at store_path does.",
+    )
+    sparql_update_url: str | None = Field(
+        default=None,
+        description="Update URL of that server; unset, updates go to the query URL.",
+    )
+    sparql_graph_store_url: str | None = Field(
+        default=None,
+        description="Graph Store Protocol URL of that server, for bulk loads; unset, "
+        "bulk loads send batches of INSERT DATA.",
+    )
+    sparql_backend_user: str | None = Field(
+        default=None, description="Account on that server; unset, requests go anonymous."
+    )
+    sparql_backend_password: SecretStr | None = Field(
+        default=None, description="Password of that account."
+    )
+    sparql_backend_auth: Literal["digest", "basic"] = Field(
+        default="digest",
+        description="HTTP authentication scheme of that server: Virtuoso's /sparql-auth "
+        "takes digest.",
+    )
 
     @field_validator("base_iri")
     @classmethod
@@ -61,6 +109,13 @@ class Settings(BaseSettings):
         if not value.startswith(("http://", "https://")):
             raise ValueError(f"base IRI {value!r} must start with http:// or https://")
         return value.rstrip("/")
+
+    @model_validator(mode="after")
+    def _derive_base_iri(self) -> Settings:
+        # Without an explicit base, item IRIs dereference at the address being served.
+        if "base_iri" not in self.model_fields_set:
+            self.base_iri = f"http://{self.host}:{self.port}"
+        return self
 
 
 def load_settings(**overrides: object) -> Settings:

@@ -114,6 +114,21 @@ async def read_body(request: Request, limit: int) -> bytes:
     return b"".join(chunks)
 
 
+def check_text_size(text: str, limit: int, kind: str) -> None:
+    """Raise `PayloadTooLargeError` when a query or update passes `limit` UTF-8 bytes.
+
+    The check comes before any parse, because the time of rdflib's parser grows faster
+    than the length of the text.
+    """
+    if len(text) <= limit // 4:
+        return  # A UTF-8 character takes at most 4 bytes; skip the encoding.
+    if len(text.encode("utf-8", errors="surrogatepass")) > limit:
+        raise PayloadTooLargeError(
+            f"the {kind} is larger than {limit} bytes, the limit of this endpoint; "
+            "shorten it or split it"
+        )
+
+
 def _too_large(limit: int) -> PayloadTooLargeError:
     return PayloadTooLargeError(
         f"the request body is larger than {limit} bytes, the limit of this endpoint"

@@ -19,7 +19,7 @@ from maillage.graph.errors import ResultTooLargeError
 from maillage.graph.namespaces import PREFIXES
 from maillage.graph.sparql.dataset import DatasetRequest, QueryDataset, resolve_dataset
 from maillage.graph.sparql.formats import FORMATS_BY_FORM, ResultFormat
-from maillage.graph.sparql.guard import check_query
+from maillage.graph.sparql.guard import QueryInfo, check_query
 from maillage.graph.sparql.syntax import translate_syntax_error
 from maillage.graph.store import GraphStore
 from pyoxigraph import (
@@ -36,6 +36,8 @@ _DEBUG_TEXT_LENGTH = 200
 
 # Picks the result format of a query form; the server negotiates it with the client.
 FormatChooser = Callable[[str], ResultFormat]
+# Parses a query and checks it against the federation allowlist, as `check_query` does.
+QueryChecker = Callable[[str, Collection[str]], QueryInfo]
 
 
 @dataclass(frozen=True)
@@ -100,16 +102,18 @@ def prepare_query(
     choose_format: FormatChooser,
     readable: Sequence[NamedNode] | None,
     allowlist: Collection[str] = (),
+    check: QueryChecker = check_query,
 ) -> PreparedQuery:
     """Check a query, pick its result format and resolve its dataset.
 
     `choose_format` receives the query form (SELECT, CONSTRUCT, ASK, DESCRIBE) once the
-    query is checked, and may raise to reject the request. Raises `MalformedQueryError`
-    for a query that does not parse and `ServiceNotAllowedError` for a SERVICE outside
-    `allowlist`.
+    query is checked, and may raise to reject the request. `check` parses the query,
+    here by default; the endpoint passes `QueryPool.check_query`, which parses it in a
+    worker within the time limit. Raises `MalformedQueryError` for a query that does
+    not parse and `ServiceNotAllowedError` for a SERVICE outside `allowlist`.
     """
     logger.debug("SPARQL query: %s", _shorten(request.text))
-    info = check_query(request.text, allowlist)
+    info = check(request.text, allowlist)
     result_format = choose_format(info.form)
     dataset = resolve_dataset(request.dataset, info, readable)
     return PreparedQuery(

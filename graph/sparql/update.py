@@ -78,14 +78,14 @@ def run_update(
     without a `using-named-graph-uri` list, is rejected, and ADD, COPY, MOVE, USING and
     WITH may read dataset graphs only.
     """
-    if readable is not None:
-        check_readable_sources(store, iris, text, dataset, readable)
     info = check(apply_update_dataset(text, dataset), allowlist)
     for graph in info.reads:
         check_source(iris, graph)
     for operation, graphs in zip(info.operations, info.writes, strict=True):
         for graph in graphs:
             check_writable(iris, operation, graph)
+    if readable is not None:
+        check_readable_sources(store, iris, text, dataset, readable)
     try:
         store.update(info.text)
     except SyntaxError as exc:

@@ -15,6 +15,9 @@ therefore evaluates each query in one worker process of a small pool:
   its worker is killed with SIGKILL, so that no CPU keeps burning for a result that
   no client will read. The next query that finds no idle worker starts a new one.
 
+The guard's parse of a query or update (`check_query`, `check_update`) runs in a worker
+under the same time limit, because rdflib's parser can take minutes on a long text.
+
 Workers start from a fork server that has imported this module, so that a new worker
 costs a fork, not the start of an interpreter.
 """
@@ -31,6 +34,7 @@ import tempfile
 import threading
 import time
 from collections import Counter
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
@@ -38,6 +42,7 @@ from pathlib import Path
 
 from maillage.graph.errors import MaillageError, QueryTimeoutError
 from maillage.graph.sparql.errors import QueryWorkerError
+from maillage.graph.sparql.guard import QueryInfo, UpdateInfo, check_query, check_update
 from maillage.graph.sparql.query import PreparedQuery, QueryAnswer, evaluate_query
 from maillage.graph.store import GraphStore
 
@@ -49,6 +54,14 @@ _CONTEXT.set_forkserver_preload([__name__])
 
 _STOP_TIMEOUT = 5.0
 _FAULT_TEXT_LENGTH = 300
+_EVALUATION_TIMEOUT = (
+    "the query did not finish within {timeout:g} s, the time limit of this endpoint; "
+    "narrow its patterns or add a LIMIT"
+)
+_CHECK_TIMEOUT = (
+    "the request could not be parsed within {timeout:g} s, the time limit of this "
+    "endpoint; shorten it, for example its IN lists or VALUES blocks"
+)
 
 
 @dataclass(eq=False)
@@ -92,29 +105,59 @@ class QueryPool:
         self._names = itertools.count(1)
 
     def run(
-        self, prepared: PreparedQuery, *, max_rows: int, timeout: float
+        self,
+        prepared: PreparedQuery,
+        *,
+        max_rows: int,
+        timeout: float,
+        started: float | None = None,
     ) -> QueryAnswer:
         """Evaluate `prepared` in a worker; raise `QueryTimeoutError` after `timeout` s.
 
-        The time counts from the call, waiting for a free worker included. Errors of
-        the query itself (`MalformedQueryError`, `ResultTooLargeError`) come back as
-        raised in the worker; a worker that dies raises `QueryWorkerError`.
+        The time counts from `started`, a `time.monotonic()` value, or else from the
+        call, waiting for a free worker included. Errors of the query itself
+        (`MalformedQueryError`, `ResultTooLargeError`) come back as raised in the
+        worker; a worker that dies raises `QueryWorkerError`.
         """
-        deadline = time.monotonic() + timeout
+        deadline = _deadline(started, timeout)
         snapshot = self._take_snapshot()
         try:
-            worker = self._acquire(deadline, timeout)
-            try:
-                reply = self._ask(
-                    worker, snapshot, prepared, max_rows, deadline, timeout
-                )
-            except BaseException:
-                self._discard(worker)
-                raise
-            self._release(worker)
+            task = ("evaluate", str(snapshot.path), prepared, max_rows)
+            body, size = self._call(task, deadline, timeout, _EVALUATION_TIMEOUT)
         finally:
             self._drop_pending(snapshot.path)
-        return _read_reply(reply, prepared)
+        return QueryAnswer(body, prepared.result_format, prepared.form, size)
+
+    def check_query(
+        self,
+        text: str,
+        allowlist: Collection[str] = (),
+        *,
+        timeout: float,
+        started: float | None = None,
+    ) -> QueryInfo:
+        """Run the guard's `check_query` in a worker, killed after `timeout` s.
+
+        rdflib's parser takes time that grows faster than the text (a FILTER with an
+        IN list of 24 KB took 28 s), so the parse runs where it can be stopped. The
+        time counts as in `run`.
+        """
+        task = ("check_query", text, tuple(allowlist))
+        deadline = _deadline(started, timeout)
+        return self._call(task, deadline, timeout, _CHECK_TIMEOUT)
+
+    def check_update(
+        self,
+        text: str,
+        allowlist: Collection[str] = (),
+        *,
+        timeout: float,
+        started: float | None = None,
+    ) -> UpdateInfo:
+        """Run the guard's `check_update` in a worker, killed after `timeout` s."""
+        task = ("check_update", text, tuple(allowlist))
+        deadline = _deadline(started, timeout)
+        return self._call(task, deadline, timeout, _CHECK_TIMEOUT)
 
     def worker_pids(self) -> list[int]:
         """Return the process ids of the live workers, idle or busy."""
@@ -192,33 +235,43 @@ class QueryPool:
             self._state.workers.add(worker)
         return worker
 
+    def _call(self, task: tuple, deadline: float, timeout: float, message: str):
+        """Send `task` to a free worker and return its result, or kill the worker."""
+        worker = self._acquire(deadline, timeout)
+        try:
+            reply = self._ask(worker, task, deadline, timeout, message)
+        except BaseException:
+            self._discard(worker)
+            raise
+        self._release(worker)
+        return _read_reply(reply)
+
     def _ask(
         self,
         worker: _Worker,
-        snapshot: _Snapshot,
-        prepared: PreparedQuery,
-        max_rows: int,
+        task: tuple,
         deadline: float,
         timeout: float,
+        message: str,
     ) -> tuple:
         try:
-            worker.connection.send((str(snapshot.path), prepared, max_rows))
-            worker.snapshot = snapshot.path
+            worker.connection.send(task)
+            if task[0] == "evaluate":
+                worker.snapshot = Path(task[1])
             if not worker.connection.poll(max(deadline - time.monotonic(), 0)):
                 logger.warning(
-                    "SPARQL query passed the time limit of %g s: killing worker %d",
+                    "SPARQL %s task passed the time limit of %g s: killing worker %d",
+                    task[0],
                     timeout,
                     worker.process.pid,
                 )
-                raise QueryTimeoutError(
-                    f"the query did not finish within {timeout:g} s, the time limit "
-                    "of this endpoint; narrow its patterns or add a LIMIT"
-                )
+                raise QueryTimeoutError(message.format(timeout=timeout))
             return worker.connection.recv()
         except (EOFError, OSError) as exc:
             logger.error(
-                "query worker %d stopped during a query, exit code %s",
+                "query worker %d stopped during a %s task, exit code %s",
                 worker.process.pid,
+                task[0],
                 worker.process.exitcode,
             )
             raise QueryWorkerError(
@@ -266,15 +319,18 @@ class QueryPool:
             shutil.rmtree(path, ignore_errors=True)
 
 
-def _read_reply(reply: tuple, prepared: PreparedQuery) -> QueryAnswer:
+def _read_reply(reply: tuple):
     kind = reply[0]
     if kind == "answer":
-        _, body, size = reply
-        return QueryAnswer(body, prepared.result_format, prepared.form, size)
+        return reply[1]
     if kind == "error":
         raise reply[1]
     logger.error("query worker failed: %s", reply[1])
     raise QueryWorkerError("the evaluation of the query failed inside the server")
+
+
+def _deadline(started: float | None, timeout: float) -> float:
+    return (time.monotonic() if started is None else started) + timeout
 
 
 # Pools by store, so that every app and request over one store shares its workers.
@@ -355,29 +411,38 @@ def _kill(worker: _Worker) -> None:
 
 
 def _serve(connection: Connection) -> None:
-    """Evaluate tasks until the pipe closes; runs in the worker process."""
+    """Run tasks until the pipe closes; runs in the worker process."""
     # The server stops its workers itself; Ctrl-C in a terminal must not do it first.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     store: GraphStore | None = None
     while True:
         try:
-            snapshot, prepared, max_rows = connection.recv()
+            task = connection.recv()
         except EOFError:
             return
         try:
-            if store is None or str(store.path) != snapshot:
-                if store is not None:
-                    store.close()
-                    store = None
-                store = GraphStore(Path(snapshot), read_only=True)
-            answer = evaluate_query(store, prepared, max_rows=max_rows)
-            reply: tuple = ("answer", answer.body, answer.size)
+            if task[0] == "evaluate":
+                store = _open_snapshot(store, task[1])
+                answer = evaluate_query(store, task[2], max_rows=task[3])
+                reply: tuple = ("answer", (answer.body, answer.size))
+            else:
+                check = check_query if task[0] == "check_query" else check_update
+                reply = ("answer", check(task[1], task[2]))
         except MaillageError as exc:
             reply = ("error", exc)
         # The parent logs the fault; the worker must survive it to serve the next task.
         except Exception as exc:  # noqa: BLE001
             reply = ("fault", f"{type(exc).__name__}: {exc}"[:_FAULT_TEXT_LENGTH])
         _send(connection, reply)
+
+
+def _open_snapshot(store: GraphStore | None, snapshot: str) -> GraphStore:
+    """Return `store` if it reads `snapshot`, else close it and open `snapshot`."""
+    if store is not None and str(store.path) == snapshot:
+        return store
+    if store is not None:
+        store.close()
+    return GraphStore(Path(snapshot), read_only=True)
 
 
 def _send(connection: Connection, reply: tuple) -> None:

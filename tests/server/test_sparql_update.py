@@ -50,12 +50,14 @@ def test_update_form_field(client, store, dataset):
     assert objects(store, dataset) == ["form"]
 
 
-def test_update_form_field_over_one_megabyte(client, store, dataset):
+def test_update_form_field_over_one_megabyte(settings, store, dataset):
+    settings.max_query_bytes = 2 * 1024 * 1024
     update = (
         "# " + "x" * (1024 * 1024 + 10) + "\n"
         f"INSERT DATA {{ GRAPH <{dataset}> {{ <urn:a> <urn:p> 'long' }} }}"
     )
-    response = client.post("/sparql", data={"update": update}, headers=EDITOR)
+    with TestClient(create_app(settings, store=store)) as client:
+        response = client.post("/sparql", data={"update": update}, headers=EDITOR)
     assert response.status_code == 204, response.text
     assert objects(store, dataset) == ["long"]
 
