@@ -15,12 +15,15 @@ graphs of the request's user and queries only those.
 
 from __future__ import annotations
 
+import threading
+import weakref
 from dataclasses import dataclass, field
 from enum import Enum
 
 from pyoxigraph import NamedNode
 
 from maillage.graph.iris import Iris
+from maillage.graph.namespaces import MLG
 from maillage.graph.store import GraphStore
 
 
@@ -50,43 +53,63 @@ class User:
 
 ANONYMOUS = User("anonymous", Role.ANONYMOUS)
 
-_GRAPH_ACCESS_QUERY = """
-SELECT ?g ?visibility ?state (GROUP_CONCAT(?group; separator=" ") AS ?groups) WHERE {
-  GRAPH ?g {
-    OPTIONAL { ?subject mlg:visibility ?visibility }
-    OPTIONAL { ?subject mlg:workflowState ?state }
-    OPTIONAL { ?subject mlg:readableBy ?group }
-  }
-} GROUP BY ?g ?visibility ?state
+_SETTINGS_QUERY = """
+SELECT ?g ?subject ?p ?o WHERE {
+  VALUES ?p { mlg:visibility mlg:workflowState mlg:readableBy }
+  GRAPH ?g { ?subject ?p ?o }
+}
 """
+
+# Readable graphs per store, keyed by the store's write generation and the user's role
+# and groups; a write through the store's methods bumps the generation.
+_CACHE: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_CACHE_LOCK = threading.Lock()
 
 
 def readable_graphs(store: GraphStore, iris: Iris, user: User) -> list[NamedNode] | None:
     """Return the named graphs `user` may read, or None when the user may read them all."""
     if user.role is Role.ADMINISTRATOR:
         return None
-    visibility = {
+    generation = getattr(store, "generation", None)
+    key = (generation, user.role, user.groups)
+    if generation is not None:
+        with _CACHE_LOCK:
+            cached = _CACHE.get(store, {}).get(key)
+        if cached is not None:
+            return list(cached)
+    graphs = _compute_readable(store, iris, user)
+    if generation is not None:
+        with _CACHE_LOCK:
+            per_store = _CACHE.setdefault(store, {})
+            if len(per_store) > 64:
+                per_store.clear()
+            per_store[key] = tuple(graphs)
+    return graphs
+
+
+def _compute_readable(store: GraphStore, iris: Iris, user: User) -> list[NamedNode]:
+    levels = {
         "public": iris.concept("visibility", "public").value,
         "partners": iris.concept("visibility", "partners").value,
         "restricted": iris.concept("visibility", "restricted").value,
     }
     published = iris.concept("workflow-state", "published").value
-    readable: dict[str, NamedNode] = {}
+    settings: dict[tuple[str, str], dict[str, list]] = {}
+    for row in store.select(_SETTINGS_QUERY):
+        subject_settings = settings.setdefault((row["g"].value, row["subject"].value), {})
+        subject_settings.setdefault(row["p"].value, []).append(row["o"])
     denied: set[str] = set()
-    for row in store.select(_GRAPH_ACCESS_QUERY):
-        graph = row["g"]
-        if not isinstance(graph, NamedNode):
-            continue
-        state = row.get("state")
-        allowed = _visible(user, row.get("visibility"), row.get("groups"), visibility)
+    for (graph, _subject), values in settings.items():
+        visibility = values.get(str(MLG) + "visibility", [None])[0]
+        state = values.get(str(MLG) + "workflowState", [None])[0]
+        groups = {group.value for group in values.get(str(MLG) + "readableBy", [])}
+        allowed = _visible(user, visibility, groups, levels)
         if state is not None and state.value != published and not user.can_edit:
             allowed = False
-        if allowed:
-            readable[graph.value] = graph
-        else:
-            denied.add(graph.value)
+        if not allowed:
+            denied.add(graph)
     # A graph is readable only if no subject in it asks for more than the user has.
-    return [graph for value, graph in readable.items() if value not in denied]
+    return [graph for graph in store.named_graphs() if graph.value not in denied]
 
 
 def _visible(user: User, visibility, groups, levels: dict[str, str]) -> bool:
@@ -95,6 +118,5 @@ def _visible(user: User, visibility, groups, levels: dict[str, str]) -> bool:
     if visibility.value == levels["partners"]:
         return user.is_authenticated
     if visibility.value == levels["restricted"]:
-        wanted = set(groups.value.split()) if groups is not None else set()
-        return bool(wanted & set(user.groups))
+        return bool(groups & set(user.groups))
     return False
