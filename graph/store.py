@@ -7,7 +7,9 @@ pyoxigraph is used directly, with its own parsers, serializers and SPARQL engine
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Sequence
+import threading
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 
 from pyoxigraph import (
@@ -26,6 +28,7 @@ from pyoxigraph import (
 
 from maillage.graph.errors import MalformedRequestError
 from maillage.graph.namespaces import sparql_prefixes
+from maillage.graph.views import MIN_GRAPHS, ReadableViews
 
 logger = logging.getLogger(__name__)
 
@@ -33,22 +36,194 @@ Term = NamedNode | BlankNode | Literal
 QueryResult = QuerySolutions | QueryTriples | QueryBoolean
 
 
-class GraphStore:
-    """An Oxigraph store on disk, or in memory when `path` is None."""
+class QuadStore(ABC):
+    """The operations maillage needs from a store of quads, embedded or remote.
 
-    def __init__(self, path: Path | None) -> None:
+    `GraphStore` keeps the quads in Oxigraph inside this process, and
+    `maillage.graph.remote.RemoteStore` sends SPARQL 1.1 requests to another server.
+    In both, a query whose `default_graph` is None reads the union of every named
+    graph, and `named_graphs` None lets GRAPH range over every named graph.
+    """
+
+    @abstractmethod
+    def close(self) -> None:
+        """Release the store; the object is unusable afterwards."""
+
+    @abstractmethod
+    def is_empty(self) -> bool:
+        """Return True when the store holds no quad."""
+
+    @abstractmethod
+    def named_graphs(self) -> list[NamedNode]:
+        """Return the names of the graphs of the store."""
+
+    @abstractmethod
+    def has_graph(self, graph: NamedNode) -> bool:
+        """Return True when `graph` exists in the store."""
+
+    @abstractmethod
+    def graph_triples(self, graph: NamedNode) -> list[Triple]:
+        """Return every triple of one named graph."""
+
+    @abstractmethod
+    def replace_graph(self, graph: NamedNode, triples: Iterable[Triple]) -> None:
+        """Replace the content of `graph` by `triples` with one request."""
+
+    @abstractmethod
+    def add_triples(self, graph: NamedNode, triples: Iterable[Triple]) -> None:
+        """Add `triples` to `graph`."""
+
+    @abstractmethod
+    def create_graph(self, graph: NamedNode) -> None:
+        """Create `graph` empty if it does not exist."""
+
+    @abstractmethod
+    def drop_graph(self, graph: NamedNode) -> None:
+        """Remove `graph` and its triples, if it exists."""
+
+    @abstractmethod
+    def add_quads(self, quads: Iterable[Quad]) -> None:
+        """Add quads, each to its named graph."""
+
+    @abstractmethod
+    def bulk_load(
+        self,
+        path: Path,
+        rdf_format: RdfFormat,
+        *,
+        base_iri: str,
+        to_graph: NamedNode | None = None,
+    ) -> None:
+        """Load a file; the triples of its default graph go to `to_graph`."""
+
+    @abstractmethod
+    def update(self, sparql: str) -> None:
+        """Apply a SPARQL update."""
+
+    @abstractmethod
+    def evaluate(
+        self,
+        sparql: str,
+        *,
+        default_graph: Sequence[NamedNode] | None = None,
+        named_graphs: Sequence[NamedNode] | None = None,
+        prefixes: Mapping[str, str] | None = None,
+    ) -> QueryResult:
+        """Evaluate a SPARQL query over a dataset and return pyoxigraph's result types.
+
+        `prefixes` are PREFIX declarations that the query may use without declaring
+        them. The dataset given here replaces the query's FROM and FROM NAMED.
+        """
+
+    @abstractmethod
+    def count_quads(self) -> int:
+        """Return the number of quads in the named graphs."""
+
+    @abstractmethod
+    def dump(self, path: Path, rdf_format: RdfFormat) -> None:
+        """Write every named graph to `path` in a quad format."""
+
+    def query(
+        self,
+        sparql: str,
+        *,
+        default_graph: Sequence[NamedNode] | None = None,
+        named_graphs: Sequence[NamedNode] | None = None,
+        prefixed: bool = False,
+    ) -> QueryResult:
+        """Run a SPARQL query over a dataset.
+
+        With `default_graph` None the default graph is the union of every named graph;
+        otherwise it is the union of the graphs given. `named_graphs` None lets GRAPH see
+        every named graph. `prefixed` prepends maillage's PREFIX declarations.
+        """
+        text = sparql_prefixes() + sparql if prefixed else sparql
+        try:
+            return self.evaluate(
+                text, default_graph=default_graph, named_graphs=named_graphs
+            )
+        except SyntaxError as exc:
+            raise MalformedRequestError(f"invalid SPARQL query: {exc}") from exc
+
+    def select(self, sparql: str, **kwargs: object) -> list[dict[str, Term]]:
+        """Run a SELECT query with maillage's prefixes; return one dict per solution."""
+        solutions = self.query(sparql, prefixed=True, **kwargs)  # type: ignore[arg-type]
+        if not isinstance(solutions, QuerySolutions):
+            raise TypeError("select() takes a SELECT query")
+        names = [variable.value for variable in solutions.variables]
+        rows = []
+        for solution in solutions:
+            row = {name: solution[name] for name in names if solution[name] is not None}
+            rows.append(row)
+        return rows
+
+    def ask(self, sparql: str, **kwargs: object) -> bool:
+        result = self.query(sparql, prefixed=True, **kwargs)  # type: ignore[arg-type]
+        return bool(result)
+
+
+class GraphStore(QuadStore):
+    """An Oxigraph store on disk, or in memory when `path` is None.
+
+    `generation` counts the writes made through the methods of this class, so that a
+    reader of snapshots (`snapshot`) can tell when its copy is stale. Writes made on
+    `oxigraph` directly do not count.
+    """
+
+    def __init__(self, path: Path | None, *, read_only: bool = False) -> None:
         self.path = path
+        self.read_only = read_only
+        self.generation = 0
+        self._generation_lock = threading.Lock()
+        self._close_callbacks: list[Callable[[], None]] = []
+        self._views: ReadableViews | None = None
         if path is None:
             self.oxigraph = Store()
+        elif read_only:
+            # Only for folders that no process writes, such as snapshots: opening a
+            # store read-only while another process writes it is undefined behaviour.
+            self.oxigraph = Store.read_only(str(path))
         else:
             path.mkdir(parents=True, exist_ok=True)
             self.oxigraph = Store(str(path))
         logger.info("store opened at %s", path or "memory")
 
     def close(self) -> None:
-        """Flush pending writes; the store object is unusable afterwards."""
-        self.oxigraph.flush()
+        """Run the close callbacks, then flush pending writes.
+
+        The store object is unusable afterwards.
+        """
+        for callback in reversed(self._close_callbacks):
+            callback()
+        self._close_callbacks.clear()
+        if not self.read_only:
+            self.oxigraph.flush()
         del self.oxigraph
+
+    def on_close(self, callback: Callable[[], None]) -> None:
+        """Register `callback` to run when the store closes, such as stopping readers."""
+        self._close_callbacks.append(callback)
+
+    def _written(self) -> None:
+        with self._generation_lock:
+            self.generation += 1
+
+    def snapshot(self, target: Path) -> int:
+        """Write a consistent copy of the store to the new folder `target`.
+
+        Returns the generation the copy contains at least. An on-disk store makes a
+        RocksDB checkpoint, which hard-links its files when `target` is on the same
+        file system. An in-memory store is copied quad by quad.
+        """
+        generation = self.generation
+        if self.path is None:
+            copy = Store(str(target))
+            copy.bulk_extend(self.oxigraph.quads_for_pattern(None, None, None, None))
+            copy.flush()
+            del copy
+        else:
+            self.oxigraph.backup(str(target))
+        return generation
 
     def is_empty(self) -> bool:
         """Return True when the store holds no named graph and no quad."""
@@ -77,14 +252,42 @@ class GraphStore:
             self.oxigraph.update(f"DROP SILENT GRAPH {graph} ;\n{body}")
         except SyntaxError as exc:
             raise MalformedRequestError(f"cannot write graph {graph.value}: {exc}") from exc
+        finally:
+            self._written()
 
     def add_triples(self, graph: NamedNode, triples: Iterable[Triple]) -> None:
         """Add `triples` to `graph` in one transaction."""
-        self.oxigraph.extend(Quad(t.subject, t.predicate, t.object, graph) for t in triples)
+        try:
+            self.oxigraph.extend(
+                Quad(t.subject, t.predicate, t.object, graph) for t in triples
+            )
+        finally:
+            self._written()
+
+    def create_graph(self, graph: NamedNode) -> None:
+        """Create `graph` empty if it does not exist; Oxigraph keeps empty graphs."""
+        try:
+            self.oxigraph.add_graph(graph)
+        finally:
+            self._written()
 
     def drop_graph(self, graph: NamedNode) -> None:
         if self.oxigraph.contains_named_graph(graph):
-            self.oxigraph.remove_graph(graph)
+            try:
+                self.oxigraph.remove_graph(graph)
+            finally:
+                self._written()
+
+    def update(self, sparql: str) -> None:
+        """Apply a SPARQL update to the store in one transaction.
+
+        Raises Oxigraph's `SyntaxError` and `RuntimeError` unchanged, so that callers
+        can translate them with the request in hand.
+        """
+        try:
+            self.oxigraph.update(sparql)
+        finally:
+            self._written()
 
     def bulk_load(
         self,
@@ -99,12 +302,18 @@ class GraphStore:
         Triples of a quad format's default graph move to `to_graph` afterwards, because the
         store's default graph must stay empty.
         """
-        if to_graph is not None and not rdf_format.supports_datasets:
-            self.oxigraph.bulk_load(
-                path=str(path), format=rdf_format, base_iri=base_iri, to_graph=to_graph
-            )
-            return
-        self.oxigraph.bulk_load(path=str(path), format=rdf_format, base_iri=base_iri)
+        try:
+            if to_graph is not None and not rdf_format.supports_datasets:
+                self.oxigraph.bulk_load(
+                    path=str(path),
+                    format=rdf_format,
+                    base_iri=base_iri,
+                    to_graph=to_graph,
+                )
+                return
+            self.oxigraph.bulk_load(path=str(path), format=rdf_format, base_iri=base_iri)
+        finally:
+            self._written()
         if to_graph is not None:
             self.move_default_graph(to_graph)
 
@@ -113,60 +322,74 @@ class GraphStore:
         default_quads = list(self.oxigraph.quads_for_pattern(None, None, None, DefaultGraph()))
         if not default_quads:
             return 0
-        self.oxigraph.update(
+        self.update(
             f"INSERT {{ GRAPH {graph} {{ ?s ?p ?o }} }} WHERE {{ ?s ?p ?o }} ; CLEAR DEFAULT"
         )
         return len(default_quads)
 
     def add_quads(self, quads: Iterable[Quad]) -> None:
         """Add quads in one transaction."""
-        self.oxigraph.extend(quads)
+        try:
+            self.oxigraph.extend(quads)
+        finally:
+            self._written()
 
-    def query(
+    def evaluate(
         self,
         sparql: str,
         *,
         default_graph: Sequence[NamedNode] | None = None,
         named_graphs: Sequence[NamedNode] | None = None,
-        prefixed: bool = False,
+        prefixes: Mapping[str, str] | None = None,
     ) -> QueryResult:
-        """Run a SPARQL query over a dataset.
+        """Evaluate a SPARQL query with Oxigraph; raise its `SyntaxError` unchanged.
 
-        With `default_graph` None the default graph is the union of every named graph;
-        otherwise it is the union of the graphs given. `named_graphs` None lets GRAPH see
-        every named graph. `prefixed` prepends maillage's PREFIX declarations.
+        A read-only store answers a long list of graphs from a view that holds only
+        them (`maillage.graph.views`), because Oxigraph reads a list graph by graph.
         """
-        text = sparql_prefixes() + sparql if prefixed else sparql
-        try:
-            if default_graph is None:
-                return self.oxigraph.query(
-                    text,
-                    use_default_graph_as_union=True,
-                    named_graphs=list(named_graphs) if named_graphs is not None else None,
-                )
+        named = list(named_graphs) if named_graphs is not None else None
+        declared = dict(prefixes) if prefixes else None
+        if default_graph is None:
             return self.oxigraph.query(
-                text,
-                default_graph=list(default_graph) or [_EMPTY_GRAPH],
-                named_graphs=list(named_graphs) if named_graphs is not None else None,
+                sparql,
+                use_default_graph_as_union=True,
+                named_graphs=named,
+                prefixes=declared,
             )
-        except SyntaxError as exc:
-            raise MalformedRequestError(f"invalid SPARQL query: {exc}") from exc
+        view = self._view_for(default_graph, named)
+        if view is not None:
+            store, named_in_view = view
+            return store.query(
+                sparql,
+                use_default_graph_as_union=True,
+                named_graphs=named_in_view,
+                prefixes=declared,
+            )
+        return self.oxigraph.query(
+            sparql,
+            default_graph=list(default_graph) or [_EMPTY_GRAPH],
+            named_graphs=named,
+            prefixes=declared,
+        )
 
-    def select(self, sparql: str, **kwargs: object) -> list[dict[str, Term]]:
-        """Run a SELECT query with maillage's prefixes; return one dict per solution."""
-        solutions = self.query(sparql, prefixed=True, **kwargs)  # type: ignore[arg-type]
-        if not isinstance(solutions, QuerySolutions):
-            raise TypeError("select() takes a SELECT query")
-        names = [variable.value for variable in solutions.variables]
-        rows = []
-        for solution in solutions:
-            row = {name: solution[name] for name in names if solution[name] is not None}
-            rows.append(row)
-        return rows
+    def _view_for(
+        self, default_graph: Sequence[NamedNode], named: list[NamedNode] | None
+    ) -> tuple[Store, list[NamedNode] | None] | None:
+        """Return a view for this dataset and its named graphs there, or None.
 
-    def ask(self, sparql: str, **kwargs: object) -> bool:
-        result = self.query(sparql, prefixed=True, **kwargs)  # type: ignore[arg-type]
-        return bool(result)
+        Only a read-only store on disk has views, for a default graph of many graphs
+        whose named graphs are among them: the view has no other graph.
+        """
+        if not self.read_only or self.path is None or len(default_graph) < MIN_GRAPHS:
+            return None
+        kept = {graph.value for graph in default_graph}
+        if named is None or not {graph.value for graph in named} <= kept:
+            return None
+        if self._views is None:
+            self._views = ReadableViews(self.oxigraph, self.path)
+            self.on_close(self._views.close)
+        same = len({graph.value for graph in named}) == len(kept)
+        return self._views.view(default_graph), None if same else named
 
     def count_quads(self) -> int:
         total = self.oxigraph.query(

@@ -1,0 +1,586 @@
+"""Time six of maillage's queries on four SPARQL engines, on data of two sizes.
+
+For each preset of `generate.py` (`agglomeration`, about 80 k triples, and
+`departement`, about 700 k), the script writes the data, loads it, and times each query
+through:
+
+- `/sparql` over HTTP: `maillage serve` started with uvicorn on 127.0.0.1 in a
+  subprocess, queried as the anonymous user, so the dataset is the list of graphs that
+  user may read;
+- pyoxigraph in this process, on the same store, with the union of every graph;
+- a read-only snapshot of that store in this process, as a query worker reads it,
+  with the anonymous user's graphs (`GraphStore.evaluate`, which builds a view);
+- rdflib's in-memory `Dataset`, in a forked process killed after `--cap` seconds;
+- Virtuoso 7.2 (Debian's package) on 127.0.0.1, loaded through `RemoteStore`, queried
+  over HTTP with the union of every graph.
+
+Each figure is the median of repeated runs after two warm-up runs; HTTP figures cover
+the request, the serialization of the result as SPARQL JSON and its transfer. The row
+counts of all engines are compared, and the targets are checked at the end.
+
+Command: `.venv/bin/python bench/sparql.py` (add `--preset agglomeration` for one size).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import multiprocessing
+import os
+import platform
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlencode
+
+import httpx
+import pyoxigraph
+import rdflib
+from generate import DEFAULT_BASE, PRESETS, generate
+from pyoxigraph import NamedNode, RdfFormat, Store
+
+from maillage.graph.access import ANONYMOUS, readable_graphs
+from maillage.graph.iris import Iris
+from maillage.graph.namespaces import PREFIXES, sparql_prefixes
+from maillage.graph.remote import RemoteStore
+from maillage.graph.sparql import QueryRequest
+from maillage.graph.sparql.formats import find_format
+from maillage.graph.sparql.query import evaluate_query, prepare_query
+from maillage.graph.store import GraphStore
+
+BENCH = Path(__file__).resolve().parent
+ROOT = BENCH.parent
+sys.path.insert(0, str(ROOT))
+from tests.remote.virtuoso import is_installed, running_virtuoso  # noqa: E402
+
+BASE = DEFAULT_BASE
+JSON_RESULTS = "application/sparql-results+json"
+WARM_UP = 2
+MIN_RUNS, MAX_RUNS, RUN_BUDGET = 5, 50, 3.0  # runs per measure, and seconds to spend
+TARGET_OVERHEAD_RATIO, TARGET_OVERHEAD_MS = 1.3, 1.0
+TARGET_RDFLIB_RATIO = 100
+BEAT_VIRTUOSO = ("series", "who-does-what", "competences")
+
+
+def _item(type_: str, key: str) -> str:
+    return f"<{BASE}/id/{type_}/{key}>"
+
+
+def _graph(dataset: str) -> str:
+    return f"<{BASE}/graph/dataset/{dataset}>"
+
+
+# The queries, written in the selective form: the most selective pattern first, no
+# rdf:type join that the other patterns already imply, and the graph that holds the
+# observations when the query is about one indicator. Oxigraph plans without
+# statistics and starts from the patterns with bound terms. In "weighted", the bound
+# `org:organization <epci>` made it join the observations of every indicator for the
+# EPCI's communes (8,400 on `agglomeration`, 94 ms); starting from the indicator's
+# observations instead took 36 ms there but 271 ms on `departement`. Inside the
+# indicator's dataset graph, a commune has 10 observations, not 300, and the query
+# took 9 ms and 12 ms.
+QUERIES: dict[str, str] = {
+    # The values of one indicator for one commune, year by year.
+    "series": f"""
+SELECT ?period ?value WHERE {{
+  GRAPH {_graph("observations-indicator-01")} {{
+    ?observation sdmx-dimension:refArea {_item("commune", "00001")} ;
+                 {_item("indicator", "indicator-01")} ?value ;
+                 sdmx-dimension:refPeriod ?period .
+  }}
+}} ORDER BY ?period""",
+    # A rate over the communes of an EPCI, weighted by their population, by year.
+    "weighted": f"""
+SELECT ?period (SUM(?value * ?population) / SUM(?population) AS ?rate) WHERE {{
+  ?membership org:organization {_item("epci", "299900001")} ;
+              org:member ?commune .
+  FILTER NOT EXISTS {{ ?membership mlg:endDate ?end }}
+  ?commune mlg:population ?population .
+  GRAPH {_graph("observations-indicator-03")} {{
+    ?observation sdmx-dimension:refArea ?commune ;
+                 {_item("indicator", "indicator-03")} ?value ;
+                 sdmx-dimension:refPeriod ?period .
+  }}
+}} GROUP BY ?period ORDER BY ?period""",
+    # Who does what: the actions on an EPCI's territory, their partners and roles.
+    "who-does-what": f"""
+SELECT ?action ?title ?agent ?name ?role WHERE {{
+  ?action mlg:territory {_item("epci", "299900001")} ;
+          dcterms:title ?title ;
+          mlg:involvement ?involvement .
+  ?involvement mlg:agent ?agent ; mlg:role ?role .
+  ?agent skos:prefLabel ?name .
+}} ORDER BY ?action ?role ?agent""",
+    # The competences an EPCI held on a date, from the transfers in force then.
+    "competences": f"""
+SELECT DISTINCT ?competence ?label WHERE {{
+  ?transfer mlg:toBody {_item("epci", "299900001")} ;
+            mlg:effectiveDate ?start ;
+            mlg:competence ?competence .
+  FILTER (?start <= "2016-06-30"^^xsd:date)
+  OPTIONAL {{ ?transfer mlg:endDate ?end }}
+  FILTER (!BOUND(?end) || ?end > "2016-06-30"^^xsd:date)
+  ?competence skos:prefLabel ?label .
+}} ORDER BY ?competence""",
+    # How many observations each indicator has.
+    "observations": """
+SELECT ?indicator (COUNT(?observation) AS ?count) WHERE {
+  ?observation mlg:indicator ?indicator .
+} GROUP BY ?indicator ORDER BY ?indicator""",
+    # Every competence under a domain, through any number of skos:broader links.
+    "broader-path": f"""
+SELECT ?competence ?label WHERE {{
+  ?competence skos:broader* {_item("competence", "domain-acces-aux-droits")} ;
+              skos:prefLabel ?label .
+}} ORDER BY ?competence""",
+}
+
+
+@dataclass
+class Measure:
+    """The median time of one query on one engine, in ms, or why there is none."""
+
+    milliseconds: float | None = None
+    rows: int | None = None
+    note: str = ""
+
+    def show(self) -> str:
+        if self.milliseconds is None:
+            return self.note or "n/a"
+        return f"{self.milliseconds:.2f}"
+
+
+@dataclass
+class Row:
+    query: str
+    measures: dict[str, Measure] = field(default_factory=dict)
+    steps: dict[str, Measure] = field(default_factory=dict)
+
+
+def time_runs(run: Callable[[], int]) -> Measure:
+    """Call `run`, which returns a row count, within the budget; return the median."""
+    for _ in range(WARM_UP):
+        rows = run()
+    times: list[float] = []
+    started = time.perf_counter()
+    while len(times) < MAX_RUNS:
+        begin = time.perf_counter()
+        rows = run()
+        times.append((time.perf_counter() - begin) * 1000)
+        if len(times) >= MIN_RUNS and time.perf_counter() - started > RUN_BUDGET:
+            break
+    return Measure(statistics.median(times), rows)
+
+
+# --- pyoxigraph in this process ---------------------------------------------------
+
+
+def measure_pyoxigraph(store: Store, text: str) -> Measure:
+    """Time pyoxigraph alone, on the union of every graph."""
+
+    def run() -> int:
+        query = store.query(text, prefixes=PREFIXES, use_default_graph_as_union=True)
+        return len(list(query))
+
+    return time_runs(run)
+
+
+def measure_steps(
+    store: GraphStore, snapshot: GraphStore, text: str
+) -> dict[str, Measure]:
+    """Time the steps of a /sparql query that run in Python, one by one.
+
+    "access": the graphs the anonymous user may read (`readable_graphs`); "check": the
+    safety checks and the dataset (`prepare_query`); "evaluate": the evaluation and
+    the serialization as SPARQL JSON on a read-only snapshot (`evaluate_query`).
+    """
+    iris = Iris(BASE)
+    readable = readable_graphs(store, iris, ANONYMOUS)
+    request = QueryRequest(text)
+
+    def choose(form: str):
+        return find_format(form, "json")
+
+    prepared = prepare_query(request, choose_format=choose, readable=readable)
+    return {
+        "access": time_runs(lambda: len(readable_graphs(store, iris, ANONYMOUS) or [])),
+        "check": time_runs(
+            lambda: len(
+                prepare_query(request, choose_format=choose, readable=readable).text
+            )
+        ),
+        "evaluate": time_runs(
+            lambda: evaluate_query(snapshot, prepared, max_rows=100_000).size
+        ),
+    }
+
+
+def measure_snapshot(
+    snapshot: GraphStore, text: str, graphs: list[NamedNode]
+) -> Measure:
+    """Time a read-only GraphStore, as the query workers use it, on `graphs` only."""
+
+    def run() -> int:
+        query = snapshot.evaluate(
+            text, default_graph=graphs, named_graphs=graphs, prefixes=PREFIXES
+        )
+        return len(list(query))
+
+    return time_runs(run)
+
+
+# --- /sparql over HTTP --------------------------------------------------------------
+
+
+def start_server(
+    store_path: Path, port: int, log: Path, quads: int
+) -> subprocess.Popen:
+    """Start `maillage serve` on 127.0.0.1:`port` and wait until /health answers.
+
+    The answer must count `quads`, so that another server on the port is not taken
+    for this one.
+    """
+    maillage = Path(sys.executable).parent / "maillage"
+    command = [
+        str(maillage),
+        "serve",
+        "--store",
+        str(store_path),
+        "--host",
+        "127.0.0.1",
+    ]
+    command += ["--port", str(port), "--base-iri", BASE]
+    env = {**os.environ, "MAILLAGE_QUERY_TIMEOUT": "120"}
+    output = log.open("wb")
+    process = subprocess.Popen(
+        command, stdout=output, stderr=subprocess.STDOUT, env=env
+    )
+    deadline = time.monotonic() + 120
+    with httpx.Client(trust_env=False, timeout=5) as client:
+        while time.monotonic() < deadline:
+            if process.poll() is not None:
+                raise RuntimeError(f"maillage serve exited: {log.read_text()[-2000:]}")
+            try:
+                health = client.get(f"http://127.0.0.1:{port}/health")
+            except httpx.TransportError:
+                time.sleep(0.3)
+                continue
+            if health.status_code == 200 and health.json().get("quads") == quads:
+                return process
+            time.sleep(0.3)
+    process.kill()
+    raise RuntimeError("maillage serve did not answer /health in 120 s")
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def stop(process: subprocess.Popen) -> None:
+    process.send_signal(signal.SIGINT)
+    try:
+        process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+def measure_http(
+    client: httpx.Client, url: str, text: str, *, prologue: str = ""
+) -> Measure:
+    """Time POSTs of `text` in a form's `query` field; count the JSON bindings.
+
+    A form, because Virtuoso 7.2 does not answer a body of `application/sparql-query`.
+    """
+    body = urlencode({"query": prologue + text}).encode()
+    headers = {
+        "Content-Type": "application/x-www-form-urlencoded",
+        "Accept": JSON_RESULTS,
+    }
+    rows: list[int] = []
+
+    def run() -> int:
+        response = client.post(url, content=body, headers=headers)
+        if response.status_code != 200:
+            raise RuntimeError(
+                f"{url} answered {response.status_code}: {response.text[:300]}"
+            )
+        if not rows:
+            rows.append(len(json.loads(response.content)["results"]["bindings"]))
+        return rows[0]
+
+    return time_runs(run)
+
+
+# --- rdflib in a forked process -----------------------------------------------------
+
+
+def _rdflib_child(dataset: rdflib.Dataset, text: str, connection) -> None:
+    """Send the time of one run, then the median of repeated runs if it was short."""
+
+    def run() -> int:
+        return len(list(dataset.query(text)))
+
+    begin = time.perf_counter()
+    rows = run()
+    first = (time.perf_counter() - begin) * 1000
+    if first > RUN_BUDGET * 1000:
+        connection.send((first, rows))
+        return
+    measure = time_runs(run)
+    connection.send((measure.milliseconds, measure.rows))
+
+
+def measure_rdflib(dataset: rdflib.Dataset, text: str, cap: float) -> Measure:
+    """Run the query in a fork of this process, killed when one run passes `cap` s.
+
+    A first run longer than the run budget is the figure itself, without repeats.
+    """
+    context = multiprocessing.get_context("fork")
+    receiver, sender = context.Pipe(duplex=False)
+    child = context.Process(target=_rdflib_child, args=(dataset, text, sender))
+    child.start()
+    sender.close()
+    # A run under the budget is repeated for up to MAX_RUNS, within the same budget.
+    if receiver.poll(cap + (WARM_UP + 1) * RUN_BUDGET + RUN_BUDGET):
+        milliseconds, rows = receiver.recv()
+        child.join()
+        return Measure(milliseconds, rows)
+    child.kill()
+    child.join()
+    return Measure(note=f"> {cap:.0f} s")
+
+
+def load_rdflib(path: Path) -> tuple[rdflib.Dataset, float]:
+    started = time.perf_counter()
+    dataset = rdflib.Dataset(default_union=True)
+    dataset.parse(str(path), format="nquads")
+    return dataset, time.perf_counter() - started
+
+
+# --- one preset ---------------------------------------------------------------------
+
+
+def run_preset(
+    preset: str, work: Path, cap: float, port: int
+) -> tuple[list[Row], dict]:
+    """Load the preset's data into each engine and time every query; return figures."""
+    data = BENCH / "out" / f"{preset}.nq"
+    counts = generate(data, preset, base=BASE)
+    print(
+        f"\n## {preset}: {counts.triples:,} triples in {counts.graphs:,} named graphs"
+    )
+    rows = [Row(name) for name in QUERIES]
+    facts: dict = {"triples": counts.triples, "graphs": counts.graphs}
+
+    store_path = work / f"{preset}-store"
+    graph_store = GraphStore(store_path)
+    started = time.perf_counter()
+    graph_store.bulk_load(data, RdfFormat.N_QUADS, base_iri=f"{BASE}/")
+    facts["oxigraph load s"] = time.perf_counter() - started
+    readable = readable_graphs(graph_store, Iris(BASE), ANONYMOUS) or []
+    facts["anonymous graphs"] = len(readable)
+    graph_store.snapshot(work / f"{preset}-snapshot")
+    snapshot = GraphStore(work / f"{preset}-snapshot", read_only=True)
+    for row in rows:
+        text = QUERIES[row.query]
+        row.measures["pyoxigraph"] = measure_pyoxigraph(graph_store.oxigraph, text)
+        row.measures["snapshot, anonymous"] = measure_snapshot(snapshot, text, readable)
+        row.steps = measure_steps(graph_store, snapshot, text)
+    snapshot.close()
+    graph_store.close()
+
+    log = work / f"{preset}-server.log"
+    server = start_server(store_path, port, log, counts.triples)
+    try:
+        with httpx.Client(trust_env=False, timeout=300) as client:
+            for row in rows:
+                url = f"http://127.0.0.1:{port}/sparql"
+                row.measures["/sparql"] = measure_http(client, url, QUERIES[row.query])
+    finally:
+        stop(server)
+
+    measure_virtuoso(data, rows, work / f"{preset}-virtuoso", facts)
+
+    dataset, seconds = load_rdflib(data)
+    facts["rdflib load s"] = seconds
+    for row in rows:
+        text = sparql_prefixes() + QUERIES[row.query]
+        row.measures["rdflib"] = measure_rdflib(dataset, text, cap)
+    del dataset
+    return rows, facts
+
+
+def measure_virtuoso(data: Path, rows: list[Row], folder: Path, facts: dict) -> None:
+    if not is_installed():
+        for row in rows:
+            row.measures["Virtuoso"] = Measure(note="not installed")
+        return
+    with running_virtuoso(folder, buffers=100_000) as server:
+        store = RemoteStore(
+            server.sparql_url,
+            server.sparql_url,
+            server.graph_store_url,
+            auth=server.auth(),
+            timeout=300,
+            batch_size=20_000,
+        )
+        started = time.perf_counter()
+        store.bulk_load(data, RdfFormat.N_QUADS, base_iri=f"{BASE}/")
+        facts["Virtuoso load s"] = time.perf_counter() - started
+        store.close()
+        with httpx.Client(auth=server.auth(), trust_env=False, timeout=300) as client:
+            for row in rows:
+                row.measures["Virtuoso"] = measure_http(
+                    client,
+                    server.sparql_url,
+                    QUERIES[row.query],
+                    prologue=sparql_prefixes(),
+                )
+
+
+# --- report -------------------------------------------------------------------------
+
+ENGINES = ("/sparql", "pyoxigraph", "snapshot, anonymous", "rdflib", "Virtuoso")
+
+
+def ratio(numerator: Measure, denominator: Measure) -> str:
+    if numerator.milliseconds is None or denominator.milliseconds is None:
+        return "n/a"
+    return f"{numerator.milliseconds / denominator.milliseconds:.2f}"
+
+
+def print_table(rows: list[Row]) -> None:
+    header = ["query", "rows", *(f"{e} ms" for e in ENGINES)]
+    header += ["/sparql ÷ pyoxigraph", "rdflib ÷ /sparql", "/sparql ÷ Virtuoso"]
+    print("| " + " | ".join(header) + " |")
+    print("|" + "---|" * len(header))
+    for row in rows:
+        m = row.measures
+        counts = {e: m[e].rows for e in ENGINES if m[e].rows is not None}
+        shown = str(m["/sparql"].rows)
+        if len(set(counts.values())) > 1:
+            shown += " (" + ", ".join(f"{e} {n}" for e, n in counts.items()) + ")"
+        cells = [row.query, shown, *(m[e].show() for e in ENGINES)]
+        cells += [
+            ratio(m["/sparql"], m["pyoxigraph"]),
+            ratio(m["rdflib"], m["/sparql"]),
+            ratio(m["/sparql"], m["Virtuoso"]),
+        ]
+        print("| " + " | ".join(cells) + " |")
+
+
+def print_steps(rows: list[Row]) -> None:
+    """Print where the time of /sparql goes: the rest is HTTP, FastAPI, the worker."""
+    names = ("access", "check", "evaluate")
+    print(
+        "| query | /sparql ms | "
+        + " | ".join(f"{n} ms" for n in names)
+        + " | rest ms |"
+    )
+    print("|" + "---|" * (len(names) + 3))
+    for row in rows:
+        total = row.measures["/sparql"].milliseconds or 0.0
+        parts = [row.steps[name].milliseconds or 0.0 for name in names]
+        cells = [f"{total:.2f}", *(f"{part:.2f}" for part in parts)]
+        cells.append(f"{total - sum(parts):.2f}")
+        print(f"| {row.query} | " + " | ".join(cells) + " |")
+
+
+def check_targets(rows: list[Row]) -> list[str]:
+    """Return one line per target: the figures and whether they meet it."""
+    lines = []
+    for row in rows:
+        m = row.measures
+        endpoint, inproc = m["/sparql"].milliseconds, m["pyoxigraph"].milliseconds
+        if endpoint is None or inproc is None:
+            continue
+        limit = max(TARGET_OVERHEAD_RATIO * inproc, inproc + TARGET_OVERHEAD_MS)
+        verdict = "met" if endpoint <= limit else "NOT met"
+        lines.append(
+            f"{row.query}: /sparql {endpoint:.2f} ms, limit {limit:.2f} ms: {verdict}"
+        )
+    by_name = {row.query: row.measures for row in rows}
+    weighted = by_name["weighted"]
+    if weighted["rdflib"].milliseconds is None:
+        lines.append(f"weighted: rdflib {weighted['rdflib'].note}, at least 100x: met")
+    elif weighted["/sparql"].milliseconds is not None:
+        times = weighted["rdflib"].milliseconds / weighted["/sparql"].milliseconds
+        verdict = "met" if times >= TARGET_RDFLIB_RATIO else "NOT met"
+        target = TARGET_RDFLIB_RATIO
+        line = f"weighted: rdflib ÷ /sparql {times:.2f}, target {target}: {verdict}"
+        lines.append(line)
+    for name in BEAT_VIRTUOSO:
+        endpoint = by_name[name]["/sparql"].milliseconds
+        virtuoso = by_name[name]["Virtuoso"].milliseconds
+        if endpoint is None or virtuoso is None:
+            continue
+        verdict = "met" if endpoint <= virtuoso else "NOT met"
+        lines.append(
+            f"{name}: /sparql {endpoint:.2f} ms, Virtuoso {virtuoso:.2f} ms: {verdict}"
+        )
+    return lines
+
+
+def describe_machine() -> str:
+    model = platform.processor() or "unknown processor"
+    cpuinfo = Path("/proc/cpuinfo")
+    if cpuinfo.exists():
+        for line in cpuinfo.read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    return (
+        f"{model}, {os.cpu_count()} cores, Python {platform.python_version()}, "
+        f"pyoxigraph {pyoxigraph.__version__}, rdflib {rdflib.__version__}"
+    )
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Parse the command line, run every preset, print the tables and the targets."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--preset", choices=sorted(PRESETS), action="append")
+    parser.add_argument("--cap", type=float, default=60.0, help="rdflib limit, seconds")
+    parser.add_argument(
+        "--port", type=int, default=None, help="port of maillage serve (default: free)"
+    )
+    args = parser.parse_args(argv)
+    presets = args.preset or ["agglomeration", "departement"]
+
+    port = args.port or free_port()
+    print(f"machine: {describe_machine()}")
+    print(f"date: {time.strftime('%Y-%m-%d %H:%M %Z')}")
+    print(f"load average before: {os.getloadavg()[0]:.2f}")
+    missed = 0
+    with tempfile.TemporaryDirectory(prefix="maillage-sparql-bench-") as folder:
+        for preset in presets:
+            rows, facts = run_preset(preset, Path(folder), args.cap, port)
+            print(
+                ", ".join(
+                    f"{k}: {v:.1f}" if isinstance(v, float) else f"{k}: {v}"
+                    for k, v in facts.items()
+                )
+            )
+            print()
+            print_table(rows)
+            print()
+            print_steps(rows)
+            print()
+            for line in check_targets(rows):
+                missed += "NOT met" in line
+                print(f"- {line}")
+    print(f"\nload average after: {os.getloadavg()[0]:.2f}")
+    return 1 if missed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
