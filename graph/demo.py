@@ -33,6 +33,7 @@ from maillage.graph.importers.ntriples import (
 )
 from maillage.graph.iris import Iris
 from maillage.graph.namespaces import DCTERMS
+from maillage.graph.observatory.demo import load_observatory_demo
 from maillage.graph.ontology import load_ontology
 from maillage.graph.store import GraphStore
 
@@ -71,6 +72,8 @@ def load_demo(
             lambda: import_indicator_folder(store, iris, folder / "indicators"),
         ),
         ("mission content", lambda: _load_mission(store, iris, folder)),
+        # Generated commune series, from the communes and the mission's catalogue.
+        ("observatory series", lambda: load_observatory_demo(store, iris)),
     ]
     reports: list[ImportReport] = []
     for index, (label, step) in enumerate(steps):

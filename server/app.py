@@ -14,8 +14,26 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from maillage.graph.iris import Iris
 from maillage.graph.settings import Settings
 from maillage.graph.store import GraphStore
+from maillage.server.cors import install_cors
 from maillage.server.errors import install_error_handlers
-from maillage.server.routes import api, docs, health, network, pages, sparql
+from maillage.server.routes import (
+    admin,
+    api,
+    docs,
+    files,
+    finder,
+    graph_store,
+    health,
+    legal,
+    network,
+    observatory,
+    pages,
+    query_page,
+    search,
+    sparql,
+    void,
+)
+from maillage.server.routes.search import search_lifetime
 from maillage.server.templating import STATIC_DIR
 
 logger = logging.getLogger(__name__)
@@ -44,12 +62,26 @@ def create_app(settings: Settings, *, store: GraphStore | None = None) -> FastAP
 
     app.include_router(health.router)
     app.include_router(docs.router)
+    # Before the item routes, whose /api/{type}/{key} would match /api/admin/...
+    app.include_router(admin.router)
+    # Before the item routes too, for the same reason: /api/legal/rules.
+    app.include_router(legal.router)
+    # Before the item routes too, whose /api/{type}/{key} would match its /api/...
+    app.include_router(observatory.router)
+    # Before the item routes too: /api/search and /api/document/{key}/files/...
+    app.include_router(search.router)
+    app.include_router(files.router)
     app.include_router(api.router)
     app.include_router(sparql.router)
+    app.include_router(graph_store.router)
+    app.include_router(void.router)
+    app.include_router(query_page.router)
     app.include_router(network.router)
     app.include_router(pages.router)
+    app.include_router(finder.router)
     # Mounted last, so that routers may serve their own folders under /static/.
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    install_cors(app, settings)
     app.add_middleware(RequestLogMiddleware)
     return app
 
@@ -59,11 +91,13 @@ def _lifespan(settings: Settings, caller_store: GraphStore | None):
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if caller_store is not None:
             app.state.store = caller_store
-            yield
+            with search_lifetime(app):
+                yield
             return
         app.state.store = GraphStore(settings.store_path)
         try:
-            yield
+            with search_lifetime(app):
+                yield
         finally:
             app.state.store.close()
             app.state.store = None

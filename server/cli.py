@@ -1,4 +1,4 @@
-"""The `maillage` command: serve, load, import, query and dump.
+"""The `maillage` command: serve, load, import, query, dump, and manage access.
 
 Settings come from the options of each command or from `MAILLAGE_*` environment
 variables (`maillage.graph.settings`). Logging is configured once, by the callback of
@@ -22,6 +22,7 @@ from rich.progress import Progress
 from rich.table import Table
 
 from maillage.graph.demo import load_demo
+from maillage.graph.dump import dump_repository, restore_repository
 from maillage.graph.errors import MaillageError, MalformedRequestError
 from maillage.graph.importers.banatic import import_banatic
 from maillage.graph.importers.communes import import_communes
@@ -32,11 +33,25 @@ from maillage.graph.importers.indicators import (
 from maillage.graph.importers.legal import import_legal_folder, import_legal_references
 from maillage.graph.importers.ntriples import ImportReport
 from maillage.graph.importers.rdf import load_rdf_file
+from maillage.graph.indexing import SearchService, index_path, mark_for_rebuild
 from maillage.graph.iris import Iris
 from maillage.graph.settings import Settings, load_settings
 from maillage.graph.sparql.formats import GRAPH_FORMATS, JSON, find_format
 from maillage.graph.sparql.query import QueryRequest, run_query
 from maillage.graph.store import GraphStore
+from maillage.server.accounts_cli import (
+    DataOption,
+    groups_app,
+    tokens_app,
+    users_app,
+)
+from maillage.server.documents_cli import import_documents_command
+from maillage.server.legal_cli import import_legal_events_command
+from maillage.server.observatory_cli import (
+    import_insee_csv_command,
+    observatory_app,
+    refresh_observatory,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -45,9 +60,16 @@ app = typer.Typer(
     no_args_is_help=True,
 )
 import_app = typer.Typer(
-    help="Import reference data into dataset graphs.", no_args_is_help=True
+    help="Import reference data into dataset graphs, or documents with their files.",
+    no_args_is_help=True,
 )
 app.add_typer(import_app, name="import")
+app.add_typer(users_app, name="users")
+app.add_typer(groups_app, name="groups")
+app.add_typer(tokens_app, name="tokens")
+index_app = typer.Typer(help="Manage the full-text search index.", no_args_is_help=True)
+app.add_typer(index_app, name="index")
+app.add_typer(observatory_app, name="observatory")
 
 console = Console()
 error_console = Console(stderr=True)
@@ -99,6 +121,7 @@ def serve(
     with _open_store(settings) as graph_store:
         if load_demo_if_empty and graph_store.is_empty():
             _run_demo(graph_store, settings)
+            mark_for_rebuild(settings)
         application = create_app(settings, store=graph_store)
         _print_addresses(settings)
         uvicorn.run(application, host=settings.host, port=settings.port)
@@ -133,7 +156,10 @@ def load(
     """Load RDF files with Oxigraph's bulk loader, after the safety checks."""
     settings = _settings(store, base_iri)
     iris = Iris(settings.base_iri)
-    with _open_store(settings) as graph_store, Progress(console=console) as progress:
+    with (
+        _open_store(settings, writes=True) as graph_store,
+        Progress(console=console) as progress,
+    ):
         task = progress.add_task("Loading", total=len(files))
         for path in files:
             progress.update(task, description=f"Loading {path.name}")
@@ -180,7 +206,7 @@ def import_communes_command(
 ) -> None:
     """Import communes, EPCI and territories in the decoupage-administratif layout."""
     settings = _settings(store, base_iri)
-    with _open_store(settings) as graph_store:
+    with _open_store(settings, writes=True) as graph_store:
         report = _guarded(
             import_communes,
             graph_store,
@@ -205,7 +231,7 @@ def import_banatic_command(
 ) -> None:
     """Import the BANATIC competence codes as a SKOS concept scheme."""
     settings = _settings(store, base_iri)
-    with _open_store(settings) as graph_store:
+    with _open_store(settings, writes=True) as graph_store:
         report = _guarded(
             import_banatic, graph_store, Iris(settings.base_iri), csv_file
         )
@@ -228,7 +254,7 @@ def import_legal_command(
     """Import law article versions as acts that refer to their text, never copy it."""
     settings = _settings(store, base_iri)
     importer = import_legal_folder if path.is_dir() else import_legal_references
-    with _open_store(settings) as graph_store:
+    with _open_store(settings, writes=True) as graph_store:
         report = _guarded(importer, graph_store, Iris(settings.base_iri), path)
     _print_reports([report])
 
@@ -249,7 +275,7 @@ def import_indicators_command(
     """Import DREES and Insee tables as RDF Data Cube datasets, one graph per table."""
     settings = _settings(store, base_iri)
     iris = Iris(settings.base_iri)
-    with _open_store(settings) as graph_store:
+    with _open_store(settings, writes=True) as graph_store:
         if path.is_dir():
             reports = _import_indicator_folder(graph_store, iris, path)
         else:
@@ -268,9 +294,14 @@ def import_demo_command(
 ) -> None:
     """Load the demo data: ontology, reference datasets and the mission's content."""
     settings = _settings(store, base_iri)
-    with _open_store(settings) as graph_store:
+    with _open_store(settings, writes=True) as graph_store:
         reports = _run_demo(graph_store, settings)
     _print_reports(reports)
+
+
+import_app.command("documents")(import_documents_command)
+import_app.command("legal-events")(import_legal_events_command)
+import_app.command("insee-csv")(import_insee_csv_command)
 
 
 @app.command()
@@ -344,6 +375,76 @@ def dump(
     console.print(f"{quads} quads written to {output} ({dump_format})")
 
 
+@app.command("dump-all")
+def dump_all(
+    output: Annotated[Path, typer.Argument(help="New or empty folder to write.")],
+    dump_format: Annotated[
+        str, typer.Option("--format", help="Graph format: trig or nquads.")
+    ] = "trig",
+    store: StoreOption = None,
+    data: DataOption = None,
+    base_iri: BaseIriOption = None,
+) -> None:
+    """Dump the whole repository: graph, files, users and revisions.
+
+    Stop the server first: the command opens the store and the data folder itself.
+    """
+    settings = _settings(store, base_iri, data_path=data)
+    with _open_store(settings) as graph_store:
+        report = _guarded(
+            dump_repository, graph_store, settings, output, graph_format=dump_format
+        )
+    console.print(
+        f"{report.quads} quads, {len(report.files)} files, "
+        f"{'users' if report.users else 'no users'} and "
+        f"{report.revision_quads or 0} revision quads written to {output}"
+    )
+
+
+@app.command()
+def restore(
+    source: Annotated[
+        Path,
+        typer.Argument(
+            help="Folder written by dump-all.", exists=True, file_okay=False
+        ),
+    ],
+    store: StoreOption = None,
+    data: DataOption = None,
+    base_iri: BaseIriOption = None,
+) -> None:
+    """Restore a dump into an empty store and data folder, then rebuild the index."""
+    settings = _settings(store, base_iri, data_path=data)
+    with _open_store(settings) as graph_store:
+        report = _guarded(restore_repository, graph_store, settings, source)
+    console.print(
+        f"{report.quads} quads, {len(report.files)} files and "
+        f"{'users' if report.users else 'no users'} restored; "
+        f"{report.indexed} items indexed"
+    )
+
+
+@index_app.command("rebuild")
+def rebuild_index(
+    store: StoreOption = None,
+    data: DataOption = None,
+    base_iri: BaseIriOption = None,
+) -> None:
+    """Rebuild the search index from the graph and the files' texts.
+
+    Stop the server first: only one process may write the index.
+    """
+    settings = _settings(store, base_iri, data_path=data)
+    mark_for_rebuild(settings)
+    with _open_store(settings) as graph_store:
+        service = _guarded(
+            SearchService.open, graph_store, Iris(settings.base_iri), settings
+        )
+        count = service.index.count()
+        service.close()
+    console.print(f"{count} items indexed in {index_path(settings)}")
+
+
 def _settings(
     store: Path | None, base_iri: str | None, **overrides: object
 ) -> Settings:
@@ -354,12 +455,19 @@ def _settings(
 
 
 @contextmanager
-def _open_store(settings: Settings) -> Iterator[GraphStore]:
+def _open_store(settings: Settings, *, writes: bool = False) -> Iterator[GraphStore]:
+    """Open the store; with `writes`, mark the search index for rebuild afterwards.
+
+    The mark is set even when the command fails, since it may have written part of
+    its data, and makes the next start of the server rebuild the index.
+    """
     graph_store = GraphStore(settings.store_path)
     try:
         yield graph_store
     finally:
         graph_store.close()
+        if writes:
+            mark_for_rebuild(settings)
 
 
 def _guarded(function, *args, **kwargs):
@@ -410,13 +518,16 @@ def _run_demo(graph_store: GraphStore, settings: Settings) -> list[ImportReport]
             text = f"Loading {label}" if label else "Demo loaded"
             progress.update(task, description=text, completed=index, total=total)
 
-        return _guarded(
+        reports = _guarded(
             load_demo,
             graph_store,
             iris,
             progress=advance,
             legal_texts=settings.legal_texts_path,
         )
+    # The observatory's figures of the demo, ready before the first request.
+    refresh_observatory(graph_store, settings)
+    return reports
 
 
 def _print_reports(reports: list[ImportReport]) -> None:

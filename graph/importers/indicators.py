@@ -7,9 +7,12 @@ package, which gathers the DREES surveys on département social assistance and m
 income schemes and Insee populations.
 
 Each described column becomes an indicator (`{base}/id/indicator/drees-{column}`, an
-`mlg:Indicator` and `qb:MeasureProperty`) and each non-empty cell an observation
-(https://www.w3.org/TR/vocab-data-cube/). One table is one `qb:DataSet` and one dataset
-graph.
+`mlg:Indicator` and `qb:MeasureProperty`) with its data structure definition, and each
+non-empty cell an observation (https://www.w3.org/TR/vocab-data-cube/). One table is
+one dataset graph, with one cube per column (`maillage.graph.observatory.cube`); the
+graph is written only when it passes the Data Cube integrity constraints. Columns that
+measure an indicator of the observatory's catalogue are linked to it with
+`mlg:sourceIndicator` (`CATALOGUE_COLUMNS`).
 
 Facts about the source that the code relies on:
 
@@ -47,10 +50,7 @@ from maillage.graph.importers.ntriples import (
     check_counts,
     describe_dataset,
     iri,
-    replace_dataset_graph,
     text,
-    typed,
-    year,
 )
 from maillage.graph.iris import Iris, slugify
 from maillage.graph.namespaces import (
@@ -60,11 +60,10 @@ from maillage.graph.namespaces import (
     ORG,
     QB,
     RDFS,
-    SDMX_ATTRIBUTE,
-    SDMX_DIMENSION,
     SKOS,
-    XSD,
 )
+from maillage.graph.observatory.cube import CubeValue, CubeWriter, add_structure
+from maillage.graph.observatory.publish import publish
 from maillage.graph.store import GraphStore
 
 logger = logging.getLogger(__name__)
@@ -81,9 +80,22 @@ PUBLISHER = "DREES et Insee, tables réunies par le paquet R asdep"
 
 Progress = Callable[[str, int, int], None]
 
-_PLAIN_DECIMAL = re.compile(r"^-?\d+(\.\d+)?$")
-_INDICATOR = iri(MLG.indicator)
-_UNIT_MEASURE = iri(SDMX_ATTRIBUTE.unitMeasure)
+# Columns that measure an indicator of the observatory's catalogue, by the key of that
+# indicator. The meaning comes from the description files: `RSAbenef` contains the
+# population covered by the RSA, whatever its name suggests, and `pop.20.64` and
+# `pop.60.99` contain the age bands of their names.
+CATALOGUE_COLUMNS = {
+    "popTOT": "population-municipale",
+    "pop.20.64": "population-20-64",
+    "pop.60.99": "population-60-plus",
+    "RSAalloc": "rsa-households",
+    "RSAbenef": "rsa-covered-people",
+    "AAH": "aah-beneficiaries",
+    "MinV": "minimum-vieillesse",
+    "NbBenefAPA": "apa-beneficiaries",
+    "NbBenefAPADomicile": "apa-home-beneficiaries",
+    "TotEnfAccueillisASE": "ase-children",
+}
 
 
 @dataclass(frozen=True)
@@ -108,6 +120,8 @@ class TableCells:
 
     cells: dict[tuple[str, str, int], dict[str, str]] = field(default_factory=dict)
     labels: dict[tuple[str, str], set[str]] = field(default_factory=dict)
+    # The région code of each département whose rows give one.
+    regions: dict[str, str] = field(default_factory=dict)
     skipped_rows: int = 0
     conflicts: int = 0
     unreadable: int = 0
@@ -262,17 +276,22 @@ def import_indicator_table(
         source=table_path.name,
         publisher=PUBLISHER,
         vintage=years[-1] if years else None,
-        is_data_cube=True,
     )
     writer = TripleWriter()
     dataset = describe_dataset(writer, iris, info)
-    _add_structure(writer, dataset, iris, used)
+    cubes = CubeWriter(iris, writer, slug, dataset)
+    cubes.declare_components()
     for column in used:
         _add_indicator(writer, iris, column, table_path.name)
+        indicator = iris.item("indicator", column.slug).value
+        add_structure(writer, indicator)
+        cubes.cube(indicator, column.slug, f"{column.label} (table {name})")
     _add_territories(writer, iris, cells)
-    observations = _add_observations(writer, iris, slug, dataset, used, cells)
+    observations = _add_observations(cubes, iris, used, cells)
 
-    report = replace_dataset_graph(store, iris, slug, writer)
+    report = publish(
+        store, iris, slug, writer, source=table_path.name, origins=cubes.origins
+    )
     _report_source_issues(report, columns, infos, used, cells)
     _check(store, report, observations, len(used))
     return report
@@ -289,6 +308,9 @@ def _merge_rows(
             table.skipped_rows += 1
             continue
         table.labels.setdefault(area, set()).add(row["Territoire"].strip())
+        region = (row.get("Code.region") or "").strip()
+        if area[0] == "departement" and region:
+            table.regions.setdefault(area[1], _region_code(region))
         merged = table.cells.setdefault((*area, period), {})
         for column in used:
             value = row.get(column.column, "").strip()
@@ -313,13 +335,19 @@ def _area(row: dict[str, str], departements: dict[str, str]) -> tuple[str, str] 
         code = row.get("Code.departement", "").strip() or departements.get(name)
         return ("departement", code) if code else None
     if kind == "Région":
-        code = row.get("Code.region", "").strip()
-        if len(code) == 3 and code.startswith("1"):
-            code = code[1:]
+        code = _region_code(row.get("Code.region", ""))
         return ("region", code) if code else None
     if kind == "France":
         return ("territory", slugify(name))
     return None
+
+
+def _region_code(value: str) -> str:
+    """Return the INSEE code of a région: `01` to `06` overseas, not `101` to `106`."""
+    code = value.strip()
+    if len(code) == 3 and code.startswith("1"):
+        code = code[1:]
+    return code
 
 
 def _departement_codes(tables) -> dict[str, str]:
@@ -355,26 +383,6 @@ def _same_number(first: str, second: str) -> bool:
     return abs(a - b) <= Decimal("1e-9") * max(abs(a), abs(b), Decimal(1))
 
 
-def _add_structure(
-    writer: TripleWriter, dataset: str, iris: Iris, used: list[ColumnInfo]
-) -> None:
-    structure = dataset[:-1] + "#structure>"
-    writer.add(dataset, iri(QB.structure), structure)
-    writer.add(structure, A, iri(QB.DataStructureDefinition))
-    components = [
-        ("area", iri(QB.dimension), iri(SDMX_DIMENSION.refArea)),
-        ("period", iri(QB.dimension), iri(SDMX_DIMENSION.refPeriod)),
-        ("unit", iri(QB.attribute), iri(SDMX_ATTRIBUTE.unitMeasure)),
-    ]
-    for column in used:
-        indicator = iri(iris.item("indicator", column.slug))
-        components.append((column.slug, iri(QB.measure), indicator))
-    for name, role, prop in components:
-        component = dataset[:-1] + f"#component-{name}>"
-        writer.add(structure, iri(QB.component), component)
-        writer.add(component, role, prop)
-
-
 def _add_indicator(
     writer: TripleWriter, iris: Iris, column: ColumnInfo, table_name: str
 ) -> None:
@@ -391,6 +399,10 @@ def _add_indicator(
         writer.add(subject, iri(MLG.indicatorKind), iri(kind))
     if column.source:
         writer.add(subject, iri(DCTERMS.source), text(column.source, "fr"))
+    target = CATALOGUE_COLUMNS.get(column.column)
+    if target is not None:
+        catalogue = iri(iris.item("indicator", target))
+        writer.add(catalogue, iri(MLG.sourceIndicator), subject)
 
 
 def _add_territories(writer: TripleWriter, iris: Iris, cells: TableCells) -> None:
@@ -405,6 +417,9 @@ def _add_territories(writer: TripleWriter, iris: Iris, cells: TableCells) -> Non
             writer.add(subject, A, iri(cls))
         if area_type != "territory":
             writer.add(subject, iri(IGEO.codeINSEE), text(key))
+        if area_type == "departement" and key in cells.regions:
+            region = iris.item("region", cells.regions[key])
+            writer.add(subject, iri(IGEO.subdivisionDirecteDe), iri(region))
         # One name per territory: the smallest spelling, so that every table picks the
         # same one; the others become alternative labels.
         spellings = sorted(names)
@@ -414,51 +429,26 @@ def _add_territories(writer: TripleWriter, iris: Iris, cells: TableCells) -> Non
 
 
 def _add_observations(
-    writer: TripleWriter,
-    iris: Iris,
-    slug: str,
-    dataset: str,
-    used: list[ColumnInfo],
-    cells: TableCells,
+    cubes: CubeWriter, iris: Iris, used: list[ColumnInfo], cells: TableCells
 ) -> int:
     """Add one observation per non-empty cell; return their number."""
     by_column = {column.column: column for column in used}
-    indicators = {c.column: iri(iris.item("indicator", c.slug)) for c in used}
-    units = {c.column: text(c.unit, "fr") for c in used}
+    indicators = {c.column: iris.item("indicator", c.slug).value for c in used}
     total = 0
     for (area_type, key, period), values in sorted(cells.cells.items()):
-        area = iri(iris.item(area_type, key))
-        period_literal = year(period)
+        area = iris.item(area_type, key).value
         for column, value in values.items():
             info = by_column[column]
-            observation = iri(
-                iris.item(
-                    "observation", f"{slug}-{area_type}-{key}-{info.slug}-{period}"
-                )
+            cell = CubeValue(
+                area=area,
+                indicator=indicators[column],
+                year=period,
+                value=Decimal(value),
+                origin=f"{area_type} {key}, year {period}, column {column}",
             )
-            writer.add_all(
-                observation,
-                (
-                    (A, iri(QB.Observation)),
-                    (iri(QB.dataSet), dataset),
-                    (iri(SDMX_DIMENSION.refArea), area),
-                    (iri(SDMX_DIMENSION.refPeriod), period_literal),
-                    (_INDICATOR, indicators[column]),
-                    (indicators[column], _value(value, info.kind)),
-                    (_UNIT_MEASURE, units[column]),
-                ),
-            )
+            cubes.add(cell, info.slug, info.unit, info.kind)
             total += 1
     return total
-
-
-def _value(value: str, kind: str | None) -> str:
-    """Return a cell's literal: `xsd:integer` for whole counts, else `xsd:decimal`."""
-    number = Decimal(value)
-    if kind == "count" and number == number.to_integral_value():
-        return typed(str(int(number)), XSD.integer)
-    lexical = value if _PLAIN_DECIMAL.match(value) else format(number, "f")
-    return typed(lexical, XSD.decimal)
 
 
 def _report_source_issues(

@@ -13,7 +13,14 @@ from maillage.graph.errors import InvalidIdentifierError
 from maillage.graph.iris import Iris
 from maillage.graph.models.base import AuthoredItem, ItemModel, Iri, NodeModel, Text
 from maillage.graph.models.concepts import Concept, ConceptScheme
-from maillage.graph.models.content import Action, Document, Event, Funding, Involvement
+from maillage.graph.models.content import (
+    Action,
+    Document,
+    DocumentFile,
+    Event,
+    Funding,
+    Involvement,
+)
 from maillage.graph.models.legal import Competence, CompetenceTransfer, LegalAct
 from maillage.graph.models.mapping import ObjectKind, Rdf, RdfKind, field_mappings
 from maillage.graph.models.statistics import Dataset, Indicator, Observation
@@ -84,6 +91,7 @@ __all__ = [
     "Dataset",
     "Departement",
     "Document",
+    "DocumentFile",
     "Event",
     "Funding",
     "Indicator",

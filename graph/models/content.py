@@ -18,6 +18,28 @@ from maillage.graph.namespaces import DCTERMS, MLG, ORG, PROV, RDFS, XSD
 ORGANISATION = ORG.FormalOrganization
 
 
+class DocumentFile(NodeModel):
+    """A file attached to a document, described by the server when it stores it.
+
+    `sha256` names the stored content and `media_type` is read from the bytes.
+    `has_text_layer` is False for a file with no text to extract, such as a scan.
+    """
+
+    rdf_types: ClassVar[tuple[NamedNode, ...]] = (MLG.File,)
+
+    file_name: Annotated[str, literal(MLG.fileName, XSD.string)]
+    sha256: Annotated[
+        str | None, Field(pattern=r"^[0-9a-f]{64}$"), literal(MLG.sha256, XSD.string)
+    ] = None
+    media_type: Annotated[str | None, literal(MLG.mediaType, XSD.string)] = None
+    byte_size: Annotated[
+        int | None, Field(ge=0), literal(MLG.byteSize, XSD.integer)
+    ] = None
+    has_text_layer: Annotated[bool | None, literal(MLG.hasTextLayer, XSD.boolean)] = (
+        None
+    )
+
+
 class Document(AuthoredItem):
     """A document of the mission: diagnostic, legal note, minutes, questionnaire."""
 
@@ -39,6 +61,7 @@ class Document(AuthoredItem):
     keywords: Annotated[list[Text], literal(MLG.keyword, XSD.string)] = []
     language: Annotated[str | None, literal(DCTERMS.language, XSD.string)] = None
     produced_at: Annotated[Iri | None, link(MLG.producedAt, MLG.Event)] = None
+    files: Annotated[list[DocumentFile], nested(MLG.file, "file")] = []
 
 
 class Involvement(NodeModel):

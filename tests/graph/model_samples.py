@@ -108,6 +108,16 @@ def _document(iris: Iris) -> tuple[dict, dict]:
         "about_competences": [_item(iris, "competence", "C2520")],
         "about_actors": [_item(iris, "actor", "caf-ardeche")],
         "keywords": ["ABS", "accès aux droits"],
+        "files": [
+            {
+                "file_name": "Diagnostic été 2024.pdf",
+                "sha256": "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+                "media_type": "application/pdf",
+                "byte_size": 48213,
+                "has_text_layer": True,
+            },
+            {"file_name": "scan-annexe.pdf"},
+        ],
         "language": "fr",
         "produced_at": _item(iris, "event", "atelier-acces-droits"),
     }
