@@ -117,7 +117,7 @@ def test_load_demo_twice_same_quads(demo_store, iris):
 def test_load_demo_reports_no_problem(demo_load):
     _, reports, steps = demo_load
     assert [(r.dataset, r.problems) for r in reports if r.problems] == []
-    assert steps[-1] == ("", 6, 6)
+    assert steps[-1] == ("", 7, 7)
 
 
 def test_load_demo_legal_texts_folder_gives_text_paths(store, iris, shared_data):
