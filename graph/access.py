@@ -9,7 +9,7 @@ imported dataset may carry `mlg:visibility` on its dataset IRI. A user reads:
 - an item graph that is published and visible to the user by the same rule; drafts and archived
   items only as editor or administrator.
 
-Every way out of the repository (SPARQL, REST, pages, search, network) asks this module for the
+Every way out of the repository (SPARQL, REST, pages, search, network) gets from this module the
 graphs of the request's user and queries only those.
 """
 
@@ -108,7 +108,7 @@ def _compute_readable(store: GraphStore, iris: Iris, user: User) -> list[NamedNo
             allowed = False
         if not allowed:
             denied.add(graph)
-    # A graph is readable only if no subject in it asks for more than the user has.
+    # A graph is readable only if every subject in it allows the user.
     return [graph for graph in store.named_graphs() if graph.value not in denied]
 
 

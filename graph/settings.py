@@ -60,7 +60,7 @@ class Settings(BaseSettings):
         "run at once; more get 429.",
     )
     max_result_rows: int = Field(
-        default=100_000, gt=0, description="Most solutions or triples one query may return."
+        default=100_000, gt=0, description="Maximum solutions or triples one query may return."
     )
     max_body_bytes: int = Field(
         default=64 * 1024 * 1024, gt=0, description="Largest request body, in bytes."

@@ -69,24 +69,13 @@ def group_graphs(iris):
     ]
 
 
-def known_virtuoso_failure(request):
-    if on_virtuoso(request):
-        reason = (
-            "Virtuoso 7.2 binds GRAPH ?g { OPTIONAL ... } of readable_graphs' query to "
-            "the wrong graphs and skips graphs without a match"
-        )
-        request.applymarker(pytest.mark.xfail(strict=True, reason=reason))
-
-
 def test_readable_graphs_leave_out_restricted(items, iris, request):
-    known_virtuoso_failure(request)
     graphs = {graph.value for graph in readable_graphs(items, iris, ANONYMOUS)}
     assert iris.item_graph("document", "public").value in graphs
     assert iris.item_graph("document", "secret").value not in graphs
 
 
 def test_readable_graphs_of_group_member(items, iris, request):
-    known_virtuoso_failure(request)
     graphs = {graph.value for graph in readable_graphs(items, iris, ELECTED)}
     assert iris.item_graph("document", "secret").value in graphs
 

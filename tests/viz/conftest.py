@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from pyoxigraph import NamedNode, RdfFormat
+from pyoxigraph import NamedNode, RdfFormat, parse
 
 from maillage.graph.iris import Iris
 from maillage.graph.store import GraphStore
@@ -22,12 +22,13 @@ TURTLE_PREFIXES = """
 
 def load_turtle(store: GraphStore, iris: Iris, text: str, graph: NamedNode) -> None:
     """Parse Turtle `text`, with the usual prefixes, and add its triples to `graph`."""
-    store.oxigraph.load(
+    quads = parse(
         (TURTLE_PREFIXES + text).encode(),
         format=RdfFormat.TURTLE,
         base_iri=iris.document_base,
-        to_graph=graph,
     )
+    # Through the store's method, so that caches keyed on its writes see the change.
+    store.add_triples(graph, [quad.triple for quad in quads])
 
 
 @pytest.fixture

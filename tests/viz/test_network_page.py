@@ -215,6 +215,11 @@ def test_network_page_edge_click_shows_basis(network_store, live_server, browser
 def test_network_page_edge_click_hostile_basis(
     network_store, iris, live_server, browser_page
 ):
+    act = iris.item("act", "arrete-2016-capca")
+    # The hostile title replaces the fixture's, so the page has only that one to show.
+    network_store.update(
+        f"DELETE WHERE {{ GRAPH ?g {{ {act} <http://purl.org/dc/terms/title> ?t }} }}"
+    )
     load_turtle(network_store, iris, HOSTILE_ACT, iris.dataset_graph("hostile-act"))
     page = open_network(browser_page, live_server)
     page.mouse.click(*edge_point(page, "holds"))
