@@ -66,18 +66,36 @@ _CACHE: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 _CACHE_LOCK = threading.Lock()
 
 
-def readable_graphs(store: GraphStore, iris: Iris, user: User) -> list[NamedNode] | None:
-    """Return the named graphs `user` may read, or None when the user may read them all."""
+# What `cached_readable_graphs` returns when the answer must be computed.
+NOT_CACHED = object()
+
+
+def cached_readable_graphs(
+    store: GraphStore, user: User
+) -> list[NamedNode] | None | object:
+    """Return what `readable_graphs` would, if known without a query, else `NOT_CACHED`.
+
+    The server calls this on its event loop and `readable_graphs` in a thread only
+    when the store changed since the user's last request.
+    """
     if user.role is Role.ADMINISTRATOR:
         return None
     generation = getattr(store, "generation", None)
+    if generation is None:
+        return NOT_CACHED
+    with _CACHE_LOCK:
+        cached = _CACHE.get(store, {}).get((generation, user.role, user.groups))
+    return NOT_CACHED if cached is None else list(cached)
+
+
+def readable_graphs(store: GraphStore, iris: Iris, user: User) -> list[NamedNode] | None:
+    """Return the named graphs `user` may read, or None when the user may read them all."""
+    cached = cached_readable_graphs(store, user)
+    if cached is not NOT_CACHED:
+        return cached
+    generation = getattr(store, "generation", None)
     key = (generation, user.role, user.groups)
-    if generation is not None:
-        with _CACHE_LOCK:
-            cached = _CACHE.get(store, {}).get(key)
-        if cached is not None:
-            return list(cached)
-    graphs = _compute_readable(store, iris, user)
+    graphs = compute_readable_graphs(store, iris, user)
     if generation is not None:
         with _CACHE_LOCK:
             per_store = _CACHE.setdefault(store, {})
@@ -87,7 +105,10 @@ def readable_graphs(store: GraphStore, iris: Iris, user: User) -> list[NamedNode
     return graphs
 
 
-def _compute_readable(store: GraphStore, iris: Iris, user: User) -> list[NamedNode]:
+def compute_readable_graphs(
+    store: GraphStore, iris: Iris, user: User
+) -> list[NamedNode]:
+    """Return the named graphs `user` may read, computed without the cache."""
     levels = {
         "public": iris.concept("visibility", "public").value,
         "partners": iris.concept("visibility", "partners").value,

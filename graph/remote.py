@@ -30,7 +30,7 @@ from __future__ import annotations
 import logging
 import time
 import uuid
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from itertools import groupby, islice
 from pathlib import Path
 from urllib.parse import urlencode, urlsplit
@@ -119,10 +119,19 @@ class RemoteStore(QuadStore):
         self._client = httpx.Client(
             auth=auth, timeout=timeout, follow_redirects=False, trust_env=False
         )
+        self._close_callbacks: list[Callable[[], None]] = []
         logger.info("remote store at %s", query_url)
 
     def close(self) -> None:
+        """Run the close callbacks, then close the HTTP client."""
+        for callback in reversed(self._close_callbacks):
+            callback()
+        self._close_callbacks.clear()
         self._client.close()
+
+    def on_close(self, callback: Callable[[], None]) -> None:
+        """Register `callback` to run when the store closes, such as a pool's stop."""
+        self._close_callbacks.append(callback)
 
     def evaluate(
         self,
@@ -131,14 +140,22 @@ class RemoteStore(QuadStore):
         default_graph: Sequence[NamedNode] | None = None,
         named_graphs: Sequence[NamedNode] | None = None,
         prefixes: Mapping[str, str] | None = None,
+        custom_functions: Mapping[NamedNode, Callable] | None = None,
     ) -> QueryResult:
         """Send a query and parse its result.
 
-        Raises `UnsafeRequestError` for text that would run server functions,
+        The remote server cannot call maillage's functions, so `custom_functions` are
+        refused with `MalformedRequestError`. Raises `UnsafeRequestError` for text that
+        would run server functions,
         `MalformedRequestError` when the server rejects the query,
         `QueryTimeoutError` when it passes the time limit, and `BackendError` when the
         server fails or cannot be reached.
         """
+        if custom_functions:
+            raise MalformedRequestError(
+                "mlg:search and mlg:searchScore need the embedded store; with a remote "
+                "store, search with GET /api/search"
+            )
         check_remote_text(sparql)
         form = query_form(sparql)
         if prefixes:

@@ -14,9 +14,14 @@ whatever graphs the query itself names. For example:
     } ORDER BY DESC(?score)
 
 Each distinct text is searched once per query evaluation, and its matches are kept in
-memory. A function raises nothing to Oxigraph, which would only read the error as an
-unbound value, so a text that is invalid or has more matches than `MAX_MATCHES` is
-recorded instead: call `SearchFunctions.check` after the evaluation to raise it.
+memory. The SPARQL endpoint searches the texts of a query in the server, before the
+evaluation (`SearchFunctions.search_all`), and hands the matches to the worker process
+that evaluates it (`SearchFunctions.from_matches`), so the worker needs no index. There
+the text must be a string literal (`maillage.graph.sparql.guard` checks it).
+
+A function raises nothing to Oxigraph, which would only read the error as an unbound
+value, so a text that is invalid or has more matches than `MAX_MATCHES` is recorded
+instead: call `SearchFunctions.check` after the evaluation to raise it.
 """
 
 from __future__ import annotations
@@ -44,7 +49,7 @@ class SearchFunctions(dict[NamedNode, CustomFunction]):
     """The custom functions of one query, keyed by IRI, with the errors they met."""
 
     def __init__(
-        self, index: SearchIndex, readable_graphs: Sequence[NamedNode] | None
+        self, index: SearchIndex | None, readable_graphs: Sequence[NamedNode] | None
     ) -> None:
         super().__init__({SEARCH: self._search, SEARCH_SCORE: self._score})
         self.index = index
@@ -53,6 +58,20 @@ class SearchFunctions(dict[NamedNode, CustomFunction]):
         )
         self.errors: list[MaillageError] = []
         self._matches: dict[str, dict[str, float]] = {}
+
+    @classmethod
+    def from_matches(cls, matches: dict[str, dict[str, float]]) -> SearchFunctions:
+        """Return functions that answer from `matches`, found by `search_all` before.
+
+        A text missing from `matches` makes the functions record an error.
+        """
+        functions = cls(None, [])
+        functions._matches = dict(matches)
+        return functions
+
+    def search_all(self, texts: Sequence[str]) -> dict[str, dict[str, float]]:
+        """Search each text now; raise the first error, such as too many matches."""
+        return {text: self.matches(text) for text in texts}
 
     def check(self) -> None:
         """Raise the first error that a function call recorded, if any."""
@@ -94,6 +113,11 @@ class SearchFunctions(dict[NamedNode, CustomFunction]):
             self.errors.append(error)
 
     def _find(self, text: str) -> dict[str, float]:
+        if self.index is None:
+            raise MaillageError(
+                f"the search {text[:100]!r} was not made before the evaluation: give "
+                "the text of mlg:search as a string literal"
+            )
         scores: dict[str, float] = {}
         offset = 0
         while True:

@@ -108,11 +108,13 @@ class QuadStore(ABC):
         default_graph: Sequence[NamedNode] | None = None,
         named_graphs: Sequence[NamedNode] | None = None,
         prefixes: Mapping[str, str] | None = None,
+        custom_functions: Mapping[NamedNode, Callable] | None = None,
     ) -> QueryResult:
         """Evaluate a SPARQL query over a dataset and return pyoxigraph's result types.
 
         `prefixes` are PREFIX declarations that the query may use without declaring
         them. The dataset given here replaces the query's FROM and FROM NAMED.
+        `custom_functions` are extension functions by IRI, as pyoxigraph takes them.
         """
 
     @abstractmethod
@@ -177,6 +179,10 @@ class GraphStore(QuadStore):
         self._generation_lock = threading.Lock()
         self._close_callbacks: list[Callable[[], None]] = []
         self._views: ReadableViews | None = None
+        # The last dataset given to `_view_for` and its answer, kept with the lists
+        # themselves so that their ids stay theirs: a query worker passes the same
+        # list objects for the same dataset.
+        self._last_view: tuple[object, object, object] | None = None
         if path is None:
             self.oxigraph = Store()
         elif read_only:
@@ -341,22 +347,24 @@ class GraphStore(QuadStore):
         default_graph: Sequence[NamedNode] | None = None,
         named_graphs: Sequence[NamedNode] | None = None,
         prefixes: Mapping[str, str] | None = None,
+        custom_functions: Mapping[NamedNode, Callable] | None = None,
     ) -> QueryResult:
         """Evaluate a SPARQL query with Oxigraph; raise its `SyntaxError` unchanged.
 
         A read-only store answers a long list of graphs from a view that holds only
         them (`maillage.graph.views`), because Oxigraph reads a list graph by graph.
         """
-        named = list(named_graphs) if named_graphs is not None else None
         declared = dict(prefixes) if prefixes else None
         if default_graph is None:
+            named = list(named_graphs) if named_graphs is not None else None
             return self.oxigraph.query(
                 sparql,
                 use_default_graph_as_union=True,
                 named_graphs=named,
                 prefixes=declared,
+                custom_functions=custom_functions,
             )
-        view = self._view_for(default_graph, named)
+        view = self._view_for(default_graph, named_graphs)
         if view is not None:
             store, named_in_view = view
             return store.query(
@@ -364,16 +372,18 @@ class GraphStore(QuadStore):
                 use_default_graph_as_union=True,
                 named_graphs=named_in_view,
                 prefixes=declared,
+                custom_functions=custom_functions,
             )
         return self.oxigraph.query(
             sparql,
             default_graph=list(default_graph) or [_EMPTY_GRAPH],
-            named_graphs=named,
+            named_graphs=list(named_graphs) if named_graphs is not None else None,
             prefixes=declared,
+            custom_functions=custom_functions,
         )
 
     def _view_for(
-        self, default_graph: Sequence[NamedNode], named: list[NamedNode] | None
+        self, default_graph: Sequence[NamedNode], named: Sequence[NamedNode] | None
     ) -> tuple[Store, list[NamedNode] | None] | None:
         """Return a view for this dataset and its named graphs there, or None.
 
@@ -382,6 +392,9 @@ class GraphStore(QuadStore):
         """
         if not self.read_only or self.path is None or len(default_graph) < MIN_GRAPHS:
             return None
+        last = self._last_view
+        if last is not None and last[0] is default_graph and last[1] is named:
+            return last[2]
         kept = {graph.value for graph in default_graph}
         if named is None or not {graph.value for graph in named} <= kept:
             return None
@@ -389,7 +402,9 @@ class GraphStore(QuadStore):
             self._views = ReadableViews(self.oxigraph, self.path)
             self.on_close(self._views.close)
         same = len({graph.value for graph in named}) == len(kept)
-        return self._views.view(default_graph), None if same else named
+        answer = self._views.view(default_graph), None if same else list(named)
+        self._last_view = (default_graph, named, answer)
+        return answer
 
     def count_quads(self) -> int:
         total = self.oxigraph.query(

@@ -60,6 +60,8 @@ def create_app(settings: Settings, *, store: GraphStore | None = None) -> FastAP
     app.state.store = store
     install_error_handlers(app)
 
+    # First, because partners' tools call it most and routes are tried in order.
+    app.include_router(sparql.router)
     app.include_router(health.router)
     app.include_router(docs.router)
     # Before the item routes, whose /api/{type}/{key} would match /api/admin/...
@@ -72,7 +74,6 @@ def create_app(settings: Settings, *, store: GraphStore | None = None) -> FastAP
     app.include_router(search.router)
     app.include_router(files.router)
     app.include_router(api.router)
-    app.include_router(sparql.router)
     app.include_router(graph_store.router)
     app.include_router(void.router)
     app.include_router(query_page.router)

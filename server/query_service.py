@@ -20,7 +20,6 @@ from fastapi import Depends, Request
 from starlette.exceptions import HTTPException
 
 from maillage.graph.sparql.workers import QueryPool, pool_for
-from maillage.graph.store import GraphStore
 from maillage.server.deps import SettingsDep, StoreDep
 
 logger = logging.getLogger(__name__)
@@ -73,7 +72,7 @@ def client_key(request: Request) -> str:
 _limiter_lock = threading.Lock()
 
 
-def get_query_limiter(request: Request) -> QueryLimiter:
+async def get_query_limiter(request: Request) -> QueryLimiter:
     """Return the app's limiter, made on first use."""
     state = request.app.state
     with _limiter_lock:
@@ -84,14 +83,12 @@ def get_query_limiter(request: Request) -> QueryLimiter:
     return limiter
 
 
-def get_query_pool(store: StoreDep, settings: SettingsDep) -> QueryPool | None:
+async def get_query_pool(store: StoreDep, settings: SettingsDep) -> QueryPool:
     """Return the worker pool of the app's store, started on first use.
 
-    Returns None for a remote store, whose server evaluates the queries and whose
-    client bounds each request by the time limit.
+    The pool of a remote store only parses: the remote server evaluates the queries,
+    and its client bounds each request by the time limit.
     """
-    if not isinstance(store, GraphStore):
-        return None
     return pool_for(store, size=settings.query_workers)
 
 
@@ -105,4 +102,4 @@ def query_slot(
 
 
 LimiterDep = Annotated[QueryLimiter, Depends(get_query_limiter)]
-PoolDep = Annotated[QueryPool | None, Depends(get_query_pool)]
+PoolDep = Annotated[QueryPool, Depends(get_query_pool)]

@@ -10,7 +10,10 @@ included:
 - `SERVICE ?variable` is always rejected, because its endpoint is known only at run
   time;
 - `LOAD` is always rejected;
-- `FROM` and `FROM NAMED` IRIs are returned, to be read as names of the store's graphs.
+- `FROM` and `FROM NAMED` IRIs are returned, to be read as names of the store's graphs;
+- the texts given to the full-text search functions `mlg:search` and
+  `mlg:searchScore` are returned, so that the server searches them before the
+  evaluation; each must be a string literal.
 
 `check_query` and `check_update` first pass the text through `syntax.prepare_text`, so
 that rdflib and Oxigraph read the same characters, and return the prepared text: only
@@ -23,7 +26,7 @@ import logging
 from collections.abc import Collection, Iterator
 from dataclasses import dataclass, field
 
-from maillage.graph.namespaces import PREFIXES
+from maillage.graph.namespaces import MLG, PREFIXES
 from maillage.graph.sparql.errors import (
     LoadNotAllowedError,
     MalformedQueryError,
@@ -35,7 +38,7 @@ from rdflib.plugins.sparql.algebra import translatePrologue
 from rdflib.plugins.sparql.parser import parseQuery, parseUpdate
 from rdflib.plugins.sparql.parserutils import CompValue
 from rdflib.plugins.sparql.sparql import Prologue
-from rdflib.term import URIRef, Variable
+from rdflib.term import Literal, URIRef, Variable
 
 logger = logging.getLogger(__name__)
 
@@ -60,6 +63,8 @@ class QueryInfo:
     from_graphs: tuple[str, ...] = ()
     from_named_graphs: tuple[str, ...] = ()
     services: tuple[str, ...] = field(default=())
+    # The distinct texts given to mlg:search and mlg:searchScore, in order.
+    search_texts: tuple[str, ...] = ()
 
     @property
     def has_dataset_clause(self) -> bool:
@@ -78,6 +83,7 @@ def check_query(text: str, allowlist: Collection[str] = ()) -> QueryInfo:
     prologue = _prologue(prologue_tree)
 
     services = _check_services(query, prologue, allowlist)
+    search_texts = _search_texts(query, prologue)
     from_graphs: list[str] = []
     from_named_graphs: list[str] = []
     for clause in query["datasetClause"] if "datasetClause" in query else ():
@@ -91,7 +97,45 @@ def check_query(text: str, allowlist: Collection[str] = ()) -> QueryInfo:
         from_graphs=tuple(from_graphs),
         from_named_graphs=tuple(from_named_graphs),
         services=services,
+        search_texts=search_texts,
     )
+
+
+# The full-text search functions of `maillage.graph.sparql_search`.
+SEARCH_FUNCTIONS = frozenset({MLG.search.value, MLG.searchScore.value})
+
+
+def _search_texts(node: object, prologue: Prologue) -> tuple[str, ...]:
+    """Return the texts of the search function calls; raise if one is not a literal."""
+    texts: dict[str, None] = {}
+    for call in _find(node, "Function"):
+        function = _iri(call["iri"], prologue)
+        if function not in SEARCH_FUNCTIONS:
+            continue
+        arguments = list(call["expr"]) if "expr" in call else []
+        text = _string_literal(arguments[1]) if len(arguments) == 2 else None
+        if text is None:
+            raise MalformedQueryError(
+                f"<{function}> takes an item and a string literal, such as "
+                '(?document, "politique sociale"): the endpoint searches the text '
+                "before it evaluates the query"
+            )
+        texts[text] = None
+    return tuple(texts)
+
+
+def _string_literal(expression: object) -> str | None:
+    """Return the string of an expression that is a plain literal, else None."""
+    current = expression
+    while isinstance(current, CompValue):
+        if current.name == "literal":
+            value = current["string"] if "string" in current else None
+            return str(value) if isinstance(value, Literal) else None
+        # An expression level with an operator has more keys than `expr`.
+        if list(current.keys()) != ["expr"]:
+            return None
+        current = current["expr"]
+    return None
 
 
 # Markers of `UpdateInfo.writes` for targets that are not one named graph.

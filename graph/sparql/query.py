@@ -13,18 +13,22 @@ import io
 import logging
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
+from functools import partial
 from itertools import islice
 
-from maillage.graph.errors import ResultTooLargeError
+from maillage.graph.errors import MalformedRequestError, ResultTooLargeError
 from maillage.graph.namespaces import PREFIXES
 from maillage.graph.sparql.dataset import DatasetRequest, QueryDataset, resolve_dataset
 from maillage.graph.sparql.formats import FORMATS_BY_FORM, ResultFormat
 from maillage.graph.sparql.guard import QueryInfo, check_query
 from maillage.graph.sparql.syntax import translate_syntax_error
+from maillage.graph.sparql_search import SearchFunctions
 from maillage.graph.store import GraphStore
 from pyoxigraph import (
     NamedNode,
     QueryResultsFormat,
+    QuerySolutions,
+    QueryTriples,
     parse_query_results,
     serialize,
 )
@@ -38,6 +42,8 @@ _DEBUG_TEXT_LENGTH = 200
 FormatChooser = Callable[[str], ResultFormat]
 # Parses a query and checks it against the federation allowlist, as `check_query` does.
 QueryChecker = Callable[[str, Collection[str]], QueryInfo]
+# Searches the texts of mlg:search calls: the matches of each text, score by item IRI.
+TextSearcher = Callable[[Sequence[str]], dict[str, dict[str, float]]]
 
 
 @dataclass(frozen=True)
@@ -50,26 +56,32 @@ class QueryRequest:
 
 @dataclass(frozen=True)
 class QueryAnswer:
-    """A serialized result: its bytes, format, query form and size."""
+    """A serialized result: its bytes, format, query form and size.
+
+    `size` counts the solutions or triples; it is None for a SELECT result whose
+    solutions were not counted because its length proves it within the limit.
+    """
 
     body: bytes
     result_format: ResultFormat
     form: str
-    size: int
+    size: int | None
 
 
 @dataclass(frozen=True)
 class PreparedQuery:
     """A checked query, ready to evaluate here or in a worker process.
 
-    It holds only picklable values: the result format is kept by name.
+    It holds only picklable values: the result format is kept by name, and the
+    matches of its mlg:search texts are found beforehand (None: the query calls no
+    search function).
     """
 
     text: str
     form: str
     format_name: str
     dataset: QueryDataset
-    calls_service: bool
+    search_matches: dict[str, dict[str, float]] | None = None
 
     @property
     def result_format(self) -> ResultFormat:
@@ -103,6 +115,7 @@ def prepare_query(
     readable: Sequence[NamedNode] | None,
     allowlist: Collection[str] = (),
     check: QueryChecker = check_query,
+    search: TextSearcher | None = None,
 ) -> PreparedQuery:
     """Check a query, pick its result format and resolve its dataset.
 
@@ -110,15 +123,23 @@ def prepare_query(
     query is checked, and may raise to reject the request. `check` parses the query,
     here by default; the endpoint passes `QueryPool.check_query`, which parses it in a
     worker within the time limit. Raises `MalformedQueryError` for a query that does
-    not parse and `ServiceNotAllowedError` for a SERVICE outside `allowlist`.
+    not parse and `ServiceNotAllowedError` for a SERVICE outside `allowlist`. `search`
+    finds the matches of the query's mlg:search texts, within what the user may
+    read; without it, a query that calls mlg:search is a `MalformedRequestError`.
     """
     logger.debug("SPARQL query: %s", _shorten(request.text))
     info = check(request.text, allowlist)
     result_format = choose_format(info.form)
     dataset = resolve_dataset(request.dataset, info, readable)
-    return PreparedQuery(
-        info.text, info.form, result_format.name, dataset, bool(info.services)
-    )
+    matches = None
+    if info.search_texts:
+        if search is None:
+            raise MalformedRequestError(
+                "mlg:search and mlg:searchScore are not available here: the search "
+                "index is not open"
+            )
+        matches = search(info.search_texts)
+    return PreparedQuery(info.text, info.form, result_format.name, dataset, matches)
 
 
 def evaluate_query(
@@ -129,85 +150,127 @@ def evaluate_query(
     Raises `ResultTooLargeError` when the result has more than `max_rows` solutions or
     triples, and `MalformedQueryError` for the checks that only Oxigraph makes.
     """
-    text, dataset = prepared.text, prepared.dataset
+    functions = None
+    if prepared.search_matches is not None:
+        functions = SearchFunctions.from_matches(prepared.search_matches)
+    evaluate = partial(_evaluate, store, prepared.text, prepared.dataset, functions)
     result_format = prepared.result_format
     if prepared.form == "ASK":
-        result = _evaluate(store, text, dataset)
-        body = result.serialize(format=result_format.results_format)
-        return QueryAnswer(body, result_format, prepared.form, 1)
-    if prepared.form == "SELECT" and prepared.calls_service:
-        return _answer_select_once(store, text, dataset, result_format, max_rows)
-    if prepared.form == "SELECT":
-        return _answer_select(store, text, dataset, result_format, max_rows)
-    return _answer_graph(store, text, dataset, result_format, prepared.form, max_rows)
+        body = evaluate().serialize(format=result_format.results_format)
+        answer = QueryAnswer(body, result_format, prepared.form, 1)
+    elif prepared.form == "SELECT":
+        answer = _answer_select(evaluate, result_format, max_rows)
+    else:
+        answer = _answer_graph(evaluate, result_format, prepared.form, max_rows)
+    if functions is not None:
+        functions.check()
+    return answer
 
 
 def _answer_select(
-    store: GraphStore,
-    text: str,
-    dataset: QueryDataset,
-    result_format: ResultFormat,
-    max_rows: int,
+    evaluate: Callable[[], QuerySolutions], result_format: ResultFormat, max_rows: int
 ) -> QueryAnswer:
-    """Count the solutions up to the limit, then evaluate again to serialize them.
+    """Evaluate once, serialize with Oxigraph, and count the solutions if need be.
 
-    QuerySolutions is a one-pass iterator with no constructor, so the count and the
-    bytes need two evaluations. The first stops at `max_rows + 1` solutions. On 100,000
-    solutions it took 0.08 s and the serialization 0.12 s, measured with pyoxigraph
-    0.5.13 on a 2-core container.
-    """
-    size = sum(1 for _ in islice(_evaluate(store, text, dataset), max_rows + 1))
-    if size > max_rows:
-        raise _too_large(max_rows, "solutions")
-    # NOTE: each evaluation reads its own snapshot of the store, so a write between the
-    # two may change the solutions; the size logged is the one of the first evaluation.
-    body = _evaluate(store, text, dataset).serialize(
-        format=result_format.results_format
-    )
-    return QueryAnswer(body, result_format, "SELECT", size)
-
-
-def _answer_select_once(
-    store: GraphStore,
-    text: str,
-    dataset: QueryDataset,
-    result_format: ResultFormat,
-    max_rows: int,
-) -> QueryAnswer:
-    """Serialize first and count after, so that each SERVICE endpoint is called once.
-
-    Only queries with an allowed SERVICE take this path, because it keeps the whole
-    result in memory before knowing its size.
+    Counting the solutions of a second evaluation would double the time of every
+    aggregate. The body is written through `_CappedBody`, which stops a result larger
+    than `MAX_RESULT_BYTES`. Each solution takes at least `_MIN_ROW_BYTES` bytes, so a
+    body shorter than `max_rows` times that holds at most `max_rows` solutions; only a
+    longer one is counted, from its bytes. Queries with an allowed SERVICE take this
+    path too, so that each SERVICE endpoint is called once.
     """
     results_format = result_format.results_format
-    body = _evaluate(store, text, dataset).serialize(format=results_format)
-    if results_format == QueryResultsFormat.CSV:
-        # Oxigraph does not parse CSV results, which lose the kind of each term.
-        size = sum(1 for _ in csv.reader(io.StringIO(body.decode()))) - 1
-    else:
-        size = sum(1 for _ in parse_query_results(body, format=results_format))
-    if size > max_rows:
+    output = _CappedBody(MAX_RESULT_BYTES)
+    try:
+        evaluate().serialize(output, format=results_format)
+    except _ResultTooLong:
+        raise _too_large_body() from None
+    body = output.getvalue()
+    size = count_solutions(body, results_format)
+    if size is None and len(body) > max_rows * _MIN_ROW_BYTES[results_format]:
+        size = count_solutions(body, results_format, parse=True)
+    if size is not None and size > max_rows:
         raise _too_large(max_rows, "solutions")
     return QueryAnswer(body, result_format, "SELECT", size)
+
+
+# The fewest bytes Oxigraph 0.5.13 writes for one solution: `{},` in JSON,
+# `<result></result>` in XML, an empty line in TSV and CSV.
+_MIN_ROW_BYTES = {
+    QueryResultsFormat.JSON: 3,
+    QueryResultsFormat.XML: 17,
+    QueryResultsFormat.TSV: 1,
+    QueryResultsFormat.CSV: 2,
+}
+# Beyond this a result is refused whatever its number of solutions or triples.
+MAX_RESULT_BYTES = 512 * 1024 * 1024
+
+
+def count_solutions(
+    body: bytes, results_format: QueryResultsFormat, *, parse: bool = False
+) -> int | None:
+    """Return the number of solutions in a serialized result, or None if unknown.
+
+    TSV escapes line breaks inside terms and XML escapes `<`, so their solutions are
+    counted from the bytes at once. JSON and CSV are counted only with `parse`,
+    because a term may hold any of their separators.
+    """
+    if results_format == QueryResultsFormat.TSV:
+        return body.count(b"\n") - 1
+    if results_format == QueryResultsFormat.XML:
+        return body.count(b"<result>")
+    if not parse:
+        return None
+    if results_format == QueryResultsFormat.CSV:
+        # Oxigraph does not parse CSV results, which lose the kind of each term.
+        return sum(1 for _ in csv.reader(io.StringIO(body.decode()))) - 1
+    return sum(1 for _ in parse_query_results(body, format=results_format))
+
+
+class _ResultTooLong(Exception):
+    """Raised inside Oxigraph's serializer when the body passes its limit."""
+
+
+class _CappedBody(io.RawIOBase):
+    """A bytes buffer for Oxigraph's serializer that refuses to grow past `limit`."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__()
+        self._buffer = io.BytesIO()
+        self._limit = limit
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, chunk) -> int:
+        if self._buffer.tell() + len(chunk) > self._limit:
+            raise _ResultTooLong
+        return self._buffer.write(chunk)
+
+    def getvalue(self) -> bytes:
+        return self._buffer.getvalue()
 
 
 def _answer_graph(
-    store: GraphStore,
-    text: str,
-    dataset: QueryDataset,
+    evaluate: Callable[[], QueryTriples],
     result_format: ResultFormat,
     form: str,
     max_rows: int,
 ) -> QueryAnswer:
     """Collect the triples up to the limit and let Oxigraph serialize them."""
-    triples = list(islice(_evaluate(store, text, dataset), max_rows + 1))
+    triples = list(islice(evaluate(), max_rows + 1))
     if len(triples) > max_rows:
         raise _too_large(max_rows, "triples")
     body = serialize(triples, format=result_format.rdf_format, prefixes=PREFIXES)
     return QueryAnswer(body or b"", result_format, form, len(triples))
 
 
-def _evaluate(store: GraphStore, text: str, dataset: QueryDataset):
+def _evaluate(
+    store: GraphStore,
+    text: str,
+    dataset: QueryDataset,
+    functions: SearchFunctions | None,
+):
     # Store.query of pyoxigraph 0.5.13 takes no time limit and cannot be cancelled:
     # the endpoint enforces its limit by killing the worker process (workers.py).
     try:
@@ -216,11 +279,19 @@ def _evaluate(store: GraphStore, text: str, dataset: QueryDataset):
             default_graph=dataset.default_graph,
             named_graphs=dataset.named_graphs,
             prefixes=PREFIXES,
+            custom_functions=functions,
         )
     except SyntaxError as exc:
         # rdflib accepts some queries that Oxigraph's stricter checks reject, such as
         # SELECT * with GROUP BY.
         raise translate_syntax_error(exc) from exc
+
+
+def _too_large_body() -> ResultTooLargeError:
+    return ResultTooLargeError(
+        f"the result of the query passes {MAX_RESULT_BYTES // 2**20} MiB, the limit of "
+        "this endpoint; read it in pages with ORDER BY, LIMIT and OFFSET"
+    )
 
 
 def _too_large(max_rows: int, unit: str) -> ResultTooLargeError:

@@ -35,17 +35,17 @@ from maillage.graph.sparql import (
     run_update,
 )
 from maillage.graph.sparql.formats import FORMAT_NAMES, format_for_media_type
-from maillage.graph.sparql.guard import check_query, check_update
-from maillage.graph.sparql.query import evaluate_query, prepare_query
+from maillage.graph.sparql.query import TextSearcher, evaluate_query, prepare_query
+from maillage.graph.sparql_search import SearchFunctions
 from maillage.graph.sparql.workers import QueryPool
 from maillage.graph.store import QuadStore
+from maillage.server import auth
 from maillage.server.deps import (
     GraphsDep,
     IrisDep,
     SettingsDep,
     StoreDep,
     UserDep,
-    require_editor,
 )
 from maillage.server.errors import NotAcceptableError
 from maillage.server.negotiation import negotiate
@@ -159,8 +159,9 @@ async def read_sparql(
     check_text_size(text, settings.max_query_bytes, "query")
     query = QueryRequest(text, protocol.dataset())
     with query_slot(request, limiter, settings.max_concurrent_queries):
+        search = _searcher(request, graphs)
         return await _answer_query(
-            query, choose, store, pool, settings, user, graphs
+            query, choose, store, pool, settings, user, graphs, search
         )
 
 
@@ -202,8 +203,9 @@ async def create_sparql_request(
     choose = _format_chooser(request.headers.get("accept"), protocol.single("format"))
     query = QueryRequest(text, protocol.dataset())
     with query_slot(request, limiter, settings.max_concurrent_queries):
+        search = _searcher(request, graphs)
         return await _answer_query(
-            query, choose, store, pool, settings, user, graphs
+            query, choose, store, pool, settings, user, graphs, search
         )
 
 
@@ -211,42 +213,28 @@ async def _answer_query(
     query: QueryRequest,
     choose: FormatChooser,
     store: QuadStore,
-    pool: QueryPool | None,
+    pool: QueryPool,
     settings: Settings,
     user: User,
     graphs: list[NamedNode] | None,
+    search: TextSearcher | None,
 ) -> Response:
-    """Parse the query in a worker, then evaluate it there, both within the time limit.
+    """Check the query, then evaluate it in a worker, both within the time limit.
 
-    The time limit covers the parse and the evaluation together. Without a pool (a
-    remote store), both run here and the remote server does the evaluation.
+    The time limit covers the parse and the evaluation together. With a remote
+    store, the workers only parse and the remote server evaluates. One thread of the
+    pool runs both steps, so that the request waits for one hand-over.
     """
     start = time.perf_counter()
-    started = time.monotonic()
-    prepared = await run_in_threadpool(
-        prepare_query,
-        query,
-        choose_format=choose,
-        readable=graphs,
-        allowlist=settings.federation_allowlist,
-        check=_query_checker(pool, settings, started),
+    answer = await run_in_threadpool(
+        _run_query, query, choose, store, pool, settings, graphs, search
     )
-    if pool is None:
-        answer = await run_in_threadpool(
-            evaluate_query, store, prepared, max_rows=settings.max_result_rows
-        )
-    else:
-        answer = await run_in_threadpool(
-            pool.run,
-            prepared,
-            max_rows=settings.max_result_rows,
-            timeout=settings.query_timeout,
-            started=started,
-        )
+    size = "?" if answer.size is None else str(answer.size)
     logger.info(
-        "SPARQL %s query: %d results as %s in %.1f ms, role %s",
+        "SPARQL %s query: %s results, %d bytes as %s in %.1f ms, role %s",
         answer.form,
-        answer.size,
+        size,
+        len(answer.body),
         answer.result_format.name,
         (time.perf_counter() - start) * 1000,
         user.role.value,
@@ -254,17 +242,51 @@ async def _answer_query(
     return _response(answer)
 
 
+def _run_query(
+    query: QueryRequest,
+    choose: FormatChooser,
+    store: QuadStore,
+    pool: QueryPool,
+    settings: Settings,
+    graphs: list[NamedNode] | None,
+    search: TextSearcher | None,
+) -> QueryAnswer:
+    started = time.monotonic()
+    prepared = prepare_query(
+        query,
+        choose_format=choose,
+        readable=graphs,
+        allowlist=settings.federation_allowlist,
+        check=partial(
+            pool.check_query, timeout=settings.query_timeout, started=started
+        ),
+        search=search,
+    )
+    if not pool.evaluates:
+        return evaluate_query(store, prepared, max_rows=settings.max_result_rows)
+    return pool.run(
+        prepared,
+        max_rows=settings.max_result_rows,
+        timeout=settings.query_timeout,
+        started=started,
+    )
+
+
 async def _apply_update(
     protocol: ProtocolRequest,
     store: QuadStore,
     iris: Iris,
-    pool: QueryPool | None,
+    pool: QueryPool,
     settings: Settings,
     user: User,
     graphs: list[NamedNode] | None,
 ) -> Response:
-    """Parse the update in a worker within the time limit, then apply it here."""
-    require_editor(user)
+    """Parse the update in a worker within the time limit, then apply it here.
+
+    NOTE: the application itself has no time limit. pyoxigraph cannot stop an update,
+    and a worker cannot write the store; only editors may send updates.
+    """
+    auth.check_editor(user)
     text = protocol.single("update") or ""
     check_text_size(text, settings.max_query_bytes, "update")
     dataset = DatasetRequest(
@@ -281,7 +303,7 @@ async def _apply_update(
         allowlist=settings.federation_allowlist,
         dataset=dataset,
         readable=graphs,
-        check=_update_checker(pool, settings),
+        check=partial(pool.check_update, timeout=settings.query_timeout),
     )
     logger.info(
         "SPARQL update: %d operations (%s) in %.1f ms, role %s",
@@ -293,20 +315,16 @@ async def _apply_update(
     return Response(status_code=204)
 
 
-def _query_checker(pool: QueryPool | None, settings: Settings, started: float):
-    """Return the guard's parse of a query, in a worker when the store has a pool."""
-    if pool is None:
-        # NOTE: with a remote store there is no worker, so the parse runs here without
-        # a time limit; only `max_query_bytes` bounds it.
-        return check_query
-    return partial(pool.check_query, timeout=settings.query_timeout, started=started)
+def _searcher(request: Request, graphs: list[NamedNode] | None) -> TextSearcher | None:
+    """Return what searches the mlg:search texts of a query for this user, if anything.
 
-
-def _update_checker(pool: QueryPool | None, settings: Settings):
-    """Return the guard's parse of an update, in a worker when the store has a pool."""
-    if pool is None:
-        return check_update
-    return partial(pool.check_update, timeout=settings.query_timeout)
+    The search runs here, in the server, where the index is open; the worker that
+    evaluates the query receives the matches.
+    """
+    service = getattr(request.app.state, "search", None)
+    if service is None:
+        return None
+    return SearchFunctions(service.index, graphs).search_all
 
 
 def _response(answer: QueryAnswer) -> Response:

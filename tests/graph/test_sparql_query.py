@@ -10,7 +10,8 @@ from maillage.graph.errors import ResultTooLargeError
 from maillage.graph.sparql import DatasetRequest, QueryRequest, run_query
 from maillage.graph.sparql.errors import MalformedQueryError
 from maillage.graph.sparql.formats import FORMATS_BY_FORM, find_format
-from pyoxigraph import Literal, NamedNode, Quad, RdfFormat, parse
+from maillage.graph.sparql.query import count_solutions
+from pyoxigraph import Literal, NamedNode, Quad, QueryResultsFormat, RdfFormat, parse
 from rdflib import Graph
 from rdflib.compare import isomorphic
 
@@ -289,3 +290,31 @@ def test_run_query_knows_maillage_prefixes(store):
     )
     body = json.loads(answer(store, "SELECT ?s WHERE { ?s mlg:population ?n }").body)
     assert body["results"]["bindings"] == [{"s": {"type": "uri", "value": "urn:c"}}]
+
+
+@pytest.mark.parametrize("form_format", ["json", "xml", "csv", "tsv"])
+def test_select_limit_counts_each_format(loaded, form_format):
+    text = "SELECT * WHERE { ?s ?p ?o }"
+    with pytest.raises(ResultTooLargeError):
+        answer(loaded, text, form_format=form_format, max_rows=2)
+    result = answer(loaded, text, form_format=form_format, max_rows=3)
+    assert result.size in (3, None)
+
+
+@pytest.mark.parametrize(
+    ("results_format", "body", "expected"),
+    [
+        (QueryResultsFormat.TSV, b'?x\n"a<result>\\n"\n\n', 2),
+        (QueryResultsFormat.XML, b"<results><result></result>" * 2, 2),
+        (QueryResultsFormat.JSON, b'{"results":{"bindings":[{},{}]}}', None),
+    ],
+)
+def test_count_solutions_reads_exact_formats(results_format, body, expected):
+    assert count_solutions(body, results_format) == expected
+
+
+def test_count_solutions_parses_on_demand():
+    json_body = b'{"head":{"vars":["x"]},"results":{"bindings":[{},{},{}]}}'
+    assert count_solutions(json_body, QueryResultsFormat.JSON, parse=True) == 3
+    csv_body = b'x\r\n"a\r\nb"\r\nc\r\n'
+    assert count_solutions(csv_body, QueryResultsFormat.CSV, parse=True) == 2

@@ -177,3 +177,35 @@ def test_pool_worker_pid_differs_from_server(store, pool):
     add_values(store, "a")
     pool.run(prepared(SELECT_ALL), max_rows=10, timeout=30)
     assert os.getpid() not in pool.worker_pids()
+
+
+def restricted(text, graphs):
+    return prepare_query(QueryRequest(text), choose_format=choose, readable=graphs)
+
+
+def test_pool_keeps_each_dataset_apart(store, pool):
+    other = NamedNode("http://maillage.test/graph/dataset/other")
+    add_values(store, "a")
+    z = Quad(NamedNode("urn:sz"), NamedNode("urn:p"), Literal("z"), other)
+    store.add_quads([z])
+    datasets = [[GRAPH], [other], [GRAPH, other], []]
+    expected = [["a"], ["z"], ["a", "z"], []]
+    # More rounds than a worker keeps datasets, so that some leave its cache.
+    for _ in range(3):
+        for index in [0, 1, 2, 3, 2, 1, 0]:
+            answer = pool.run(
+                restricted(SELECT_ALL, datasets[index]), max_rows=10, timeout=30
+            )
+            assert objects(answer.body) == expected[index]
+    for count in range(12):
+        graphs = [NamedNode(f"http://maillage.test/graph/dataset/g{count}"), GRAPH]
+        answer = pool.run(restricted(SELECT_ALL, graphs), max_rows=10, timeout=30)
+        assert objects(answer.body) == ["a"]
+
+
+def test_pool_reuses_guard_verdict(pool):
+    first = pool.check_query(SELECT_ALL, timeout=30)
+    assert pool.check_query(SELECT_ALL, timeout=30) is first
+    assert pool.check_query(SELECT_ALL, ("http://127.0.0.1/",), timeout=30) is not first
+    with pytest.raises(MalformedQueryError):
+        pool.check_query("SELECT WHERE {", timeout=30)

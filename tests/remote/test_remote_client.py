@@ -9,6 +9,7 @@ from urllib.parse import parse_qs
 
 import httpx
 import pytest
+from fastapi.testclient import TestClient
 from pyoxigraph import NamedNode, QueryBoolean, QuerySolutions
 
 from maillage.graph.errors import (
@@ -19,6 +20,7 @@ from maillage.graph.errors import (
 from maillage.graph.remote import BackendError, RemoteStore, open_store
 from maillage.graph.settings import Settings
 from maillage.graph.store import GraphStore
+from maillage.server.app import create_app
 
 SELECT_XML = (
     b'<?xml version="1.0"?><sparql xmlns="http://www.w3.org/2005/sparql-results#">'
@@ -251,3 +253,26 @@ def test_open_store_remote_with_digest(tmp_path):
     assert store.update_url == "http://127.0.0.1:8890/sparql-auth"
     assert isinstance(store._client.auth, httpx.DigestAuth)
     store.close()
+
+
+def test_remote_query_parse_times_out(store, recorder, settings):
+    settings.query_timeout = 2.0
+    # An administrator reads every graph, so the endpoint asks the remote nothing else.
+    settings.admin_token = "administrator-secret"
+    headers = {"Authorization": "Bearer administrator-secret"}
+    in_list = ",".join(str(n) for n in range(6000))
+    heavy = f"SELECT * WHERE {{ ?s ?p ?o FILTER(?o IN ({in_list})) }}"
+    with TestClient(create_app(settings, store=store)) as client:
+        started = time.monotonic()
+        response = client.get("/sparql", params={"query": heavy}, headers=headers)
+        elapsed = time.monotonic() - started
+        assert response.status_code == 503, response.text
+        assert response.json()["code"] == "query_timeout"
+        assert elapsed < 2.0 + 3.0
+        sent = [request["body"] for request in recorder.requests]
+        assert not any(b"5999" in body for body in sent)
+        ordinary = client.get(
+            "/sparql", params={"query": "SELECT ?s WHERE { ?s ?p ?o }"}, headers=headers
+        )
+    assert ordinary.status_code == 200, ordinary.text
+    assert any(b"%3Fs+%3Fp+%3Fo" in request["body"] for request in recorder.requests)

@@ -353,7 +353,8 @@ def test_query_logs_one_line(client, caplog):
         client.get("/sparql", params={"query": SELECT_ALL})
     lines = [r.getMessage() for r in caplog.records if r.name.endswith("routes.sparql")]
     assert len(lines) == 1, lines
-    assert lines[0].startswith("SPARQL SELECT query: 1 results as json in ")
+    assert lines[0].startswith("SPARQL SELECT query: ")
+    assert " bytes as json in " in lines[0]
     assert lines[0].endswith("ms, role anonymous")
 
 
