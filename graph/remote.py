@@ -197,15 +197,25 @@ class RemoteStore(QuadStore):
             ]
         return fields
 
-    def update(self, sparql: str) -> None:
-        """Send a SPARQL update.
+    def update(
+        self,
+        sparql: str,
+        *,
+        base_iri: str | None = None,
+        prefixes: Mapping[str, str] | None = None,
+    ) -> None:
+        """Send a SPARQL update, with BASE and PREFIX declarations put before it.
 
         Raises `UnsafeRequestError`, `MalformedRequestError` or `BackendError` as
         `evaluate` does; a failed CLEAR, DROP or CREATE without SILENT is a
         `BackendError`, because servers word these failures differently.
         """
         check_remote_text(sparql)
-        self._send(self._writer_url(), [("update", sparql)], accept="*/*")
+        declared = f"BASE <{base_iri}>\n" if base_iri else ""
+        declared += "".join(
+            f"PREFIX {name}: <{iri}>\n" for name, iri in (prefixes or {}).items()
+        )
+        self._send(self._writer_url(), [("update", declared + sparql)], accept="*/*")
 
     def named_graphs(self) -> list[NamedNode]:
         # Without the FILTER, Virtuoso 7.2 reads its list of graphs, which ignores the

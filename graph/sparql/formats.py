@@ -3,7 +3,7 @@
 Oxigraph serializes every result. SELECT solutions come as SPARQL JSON, XML, CSV or TSV;
 ASK as JSON or XML, because the CSV and TSV result formats define no boolean; CONSTRUCT
 and DESCRIBE triples, and the service description, as Turtle, N-Triples, N-Quads,
-RDF/XML or JSON-LD. The server picks one by content negotiation, or by the `format`
+TriG, RDF/XML or JSON-LD. The server picks one by content negotiation, or by the `format`
 parameter that a browser can set where it cannot set Accept.
 """
 
@@ -82,6 +82,9 @@ RDF_XML = ResultFormat(
     _W3C_FORMATS + "RDF_XML",
     rdf_format=RdfFormat.RDF_XML,
 )
+TRIG = ResultFormat(
+    "trig", "application/trig", _W3C_FORMATS + "TriG", rdf_format=RdfFormat.TRIG
+)
 JSON_LD = ResultFormat(
     "jsonld",
     "application/ld+json",
@@ -92,7 +95,8 @@ JSON_LD = ResultFormat(
 # The formats of each query form, the default first.
 SOLUTION_FORMATS = (JSON, XML, CSV, TSV)
 BOOLEAN_FORMATS = (JSON, XML)
-GRAPH_FORMATS = (TURTLE, N_TRIPLES, N_QUADS, RDF_XML, JSON_LD)
+# Triples in TriG and N-Quads are in the default graph.
+GRAPH_FORMATS = (TURTLE, N_TRIPLES, N_QUADS, TRIG, RDF_XML, JSON_LD)
 
 # DESCRIPTION is the service description, not a query form.
 FORMATS_BY_FORM = {

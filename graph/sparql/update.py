@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import re
+from urllib.parse import urljoin, urlsplit
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
 
@@ -20,6 +21,7 @@ from maillage.graph.errors import (
     NotFoundError,
 )
 from maillage.graph.iris import Iris
+from maillage.graph.namespaces import PREFIXES
 from maillage.graph.sparql.dataset import DatasetRequest
 from maillage.graph.sparql.guard import (
     ALL_GRAPHS,
@@ -80,14 +82,14 @@ def run_update(
     """
     info = check(apply_update_dataset(text, dataset), allowlist)
     for graph in info.reads:
-        check_source(iris, graph)
+        check_source(iris, resolve_graph(iris, graph))
     for operation, graphs in zip(info.operations, info.writes, strict=True):
         for graph in graphs:
-            check_writable(iris, operation, graph)
+            check_writable(iris, operation, resolve_graph(iris, graph))
     if readable is not None:
         check_readable_sources(store, iris, text, dataset, readable)
     try:
-        store.update(info.text)
+        store.update(info.text, base_iri=f"{iris.base}/", prefixes=PREFIXES)
     except SyntaxError as exc:
         raise translate_syntax_error(exc) from exc
     except RuntimeError as exc:
@@ -113,17 +115,34 @@ def check_readable_sources(
     `using-named-graph-uri` list, itself checked here.
     """
     allowed = {graph.value for graph in readable}
-    named = set(_IRI_TOKEN.findall(text))
+    named = {resolve_graph(iris, token) for token in _IRI_TOKEN.findall(text)}
     named.update(dataset.default_graph_uris)
     named.update(dataset.named_graph_uris)
     for iri in sorted(named):
-        if iri not in allowed and store.has_graph(NamedNode(iri)):
+        try:
+            graph = NamedNode(iri)
+        except ValueError:
+            continue  # Not an IRI, so not the name of a graph of the store.
+        if iri not in allowed and store.has_graph(graph):
             raise NotFoundError(f"the update names the graph <{iri}>, which you may not read")
     if _GRAPH_VARIABLE.search(text) and not dataset.named_graph_uris:
         raise MalformedRequestError(
             "GRAPH with a variable in an update needs the graphs to range over: "
             "list them with using-named-graph-uri, or name each graph with its IRI"
         )
+
+
+def resolve_graph(iris: Iris, graph: str) -> str:
+    """Return `graph` resolved against the base IRI of updates, `{base}/`, if relative.
+
+    The guard returns graph IRIs as the update writes them; Oxigraph resolves a
+    relative one against the same base, so the checks read the graph it will use.
+    """
+    if graph in (DEFAULT_GRAPH, ALL_GRAPHS) or graph.startswith("?"):
+        return graph
+    if urlsplit(graph).scheme:
+        return graph
+    return urljoin(f"{iris.base}/", graph)
 
 
 def check_source(iris: Iris, graph: str) -> None:

@@ -18,7 +18,7 @@ from functools import partial
 
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import Response
+from fastapi.responses import RedirectResponse, Response
 from maillage.graph.access import User
 from maillage.graph.errors import MalformedRequestError
 from maillage.graph.iris import Iris
@@ -143,7 +143,11 @@ async def read_sparql(
             405, "send SPARQL updates by POST", headers={"Allow": "POST"}
         )
     text = protocol.single("query")
-    choose = _format_chooser(request.headers.get("accept"), protocol.single("format"))
+    accept = request.headers.get("accept")
+    if text is None and protocol.single("format") is None and _is_browser(accept):
+        # A person who follows a link to the endpoint gets the page to write queries.
+        return RedirectResponse(request.url_for("read_query_page"), status_code=303)
+    choose = _format_chooser(accept, protocol.single("format"))
     if text is None:
         endpoint = str(request.url.replace(query="", fragment=""))
         answer = await run_in_threadpool(
@@ -325,6 +329,13 @@ def _searcher(request: Request, graphs: list[NamedNode] | None) -> TextSearcher 
     if service is None:
         return None
     return SearchFunctions(service.index, graphs).search_all
+
+
+def _is_browser(accept: str | None) -> bool:
+    """Return True when Accept names HTML and ranks it above every RDF format."""
+    if not accept or "text/html" not in accept.lower():
+        return False
+    return negotiate(accept, ["text/html", *media_types("DESCRIPTION")]) == "text/html"
 
 
 def _response(answer: QueryAnswer) -> Response:

@@ -285,6 +285,7 @@ def test_query_select_negotiates_accept(client, accept, media_type):
         (None, "text/turtle; charset=utf-8"),
         ("application/n-triples", "application/n-triples"),
         ("application/n-quads", "application/n-quads"),
+        ("application/trig", "application/trig"),
         ("application/rdf+xml", "application/rdf+xml"),
         ("application/ld+json", "application/ld+json"),
     ],
@@ -344,7 +345,7 @@ def test_query_format_parameter_unknown(client):
     assert response.status_code == 400, response.text
     assert response.json()["detail"] == (
         "unknown result format 'html'; accepted: json, xml, csv, tsv, ttl, nt, nq, "
-        "rdfxml, jsonld"
+        "trig, rdfxml, jsonld"
     )
 
 
@@ -416,3 +417,16 @@ def test_query_deep_nesting(client):
         "invalid SPARQL request: it nests groups or expressions too deeply to be "
         "checked"
     )
+
+
+def test_service_description_sends_browsers_to_query_page(client):
+    accept = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+    response = client.get("/sparql", headers={"Accept": accept}, follow_redirects=False)
+    assert response.status_code == 303, response.text
+    assert response.headers["location"].endswith("/query")
+
+
+def test_service_description_for_any_type(client):
+    response = client.get("/sparql", headers={"Accept": "*/*"})
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"].startswith("text/turtle")

@@ -9,6 +9,8 @@ from fastapi.testclient import TestClient
 from maillage.server.app import create_app
 from pyoxigraph import DefaultGraph, Literal, NamedNode, Quad
 
+from tests.conftest import BASE_IRI
+
 EDITOR = {"Authorization": "Bearer editor-secret"}
 UPDATE = "application/sparql-update"
 
@@ -303,3 +305,59 @@ def test_update_malformed_load_reaches_nothing(client, listener):
     response = post_update(client, f"LOAD <{source}> INTO GRAPH")
     assert response.status_code == 400, response.text
     assert listener.connections == 0
+
+
+def test_update_uses_undeclared_prefixes(client, store, dataset):
+    text = f"INSERT DATA {{ GRAPH <{dataset}> {{ <urn:a> skos:prefLabel 'x' }} }}"
+    response = post_update(client, text)
+    assert response.status_code == 204, response.text
+    predicates = {
+        quad.predicate.value
+        for quad in store.oxigraph.quads_for_pattern(None, None, None, NamedNode(dataset))
+    }
+    assert predicates == {"http://www.w3.org/2004/02/skos/core#prefLabel"}
+
+
+def test_update_own_prefix_wins(client, store, dataset):
+    text = (
+        "PREFIX skos: <urn:mine#>\n"
+        f"INSERT DATA {{ GRAPH <{dataset}> {{ <urn:a> skos:prefLabel 'x' }} }}"
+    )
+    assert post_update(client, text).status_code == 204
+    quads = store.oxigraph.quads_for_pattern(None, None, None, NamedNode(dataset))
+    assert [quad.predicate.value for quad in quads] == ["urn:mine#prefLabel"]
+
+
+def test_update_unknown_prefix_error_keeps_client_line(client, dataset):
+    # rdflib's parser lets the unknown prefix through; Oxigraph rejects it.
+    text = f"INSERT DATA {{ GRAPH <{dataset}> {{\n <urn:a> unknown:p 'x' }} }}"
+    response = post_update(client, text)
+    assert response.status_code == 400, response.text
+    assert response.json()["line"] == 2, response.text
+
+
+def test_update_relative_item_graph_forbidden(client, store, iris):
+    graph = iris.item_graph("document", "diagnostic").value
+    text = "INSERT DATA { GRAPH <graph/document/diagnostic> { <urn:a> <urn:p> 'x' } }"
+    response = post_update(client, text)
+    assert response.status_code == 403, response.text
+    assert objects(store, graph) == []
+
+
+def test_update_relative_copy_from_item_forbidden(client, store, iris, dataset):
+    item = iris.item_graph("document", "diagnostic")
+    store.add_quads(
+        [Quad(NamedNode("urn:secret"), NamedNode("urn:p"), Literal("secret"), item)]
+    )
+    response = post_update(client, f"COPY <graph/document/diagnostic> TO <{dataset}>")
+    assert response.status_code == 403, response.text
+    assert objects(store, dataset) == []
+
+
+def test_update_relative_dataset_graph_resolves_against_base(client, store, dataset):
+    relative = dataset.removeprefix(f"{BASE_IRI}/")
+    response = post_update(
+        client, f"INSERT DATA {{ GRAPH <{relative}> {{ <urn:a> <urn:p> 'x' }} }}"
+    )
+    assert response.status_code == 204, response.text
+    assert objects(store, dataset) == ["x"]

@@ -307,10 +307,6 @@ def test_protocol_bad_update_using_clause_conflict(client):
     assert response.json()["code"] == "dataset_conflict"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="updates get no base IRI, so Oxigraph rejects the relative IRI <test>",
-)
 def test_protocol_update_base_iri(client):
     target = f"{BASE}/graph/dataset/protocol-base-test"
     update = (
