@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic import Field, PrivateAttr, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+logger = logging.getLogger(__name__)
 
 
 class Settings(BaseSettings):
@@ -17,6 +20,8 @@ class Settings(BaseSettings):
     """
 
     model_config = SettingsConfigDict(env_prefix="MAILLAGE_", extra="ignore")
+    # True when no option or variable set the base IRI and it came from host and port.
+    _base_iri_derived: bool = PrivateAttr(default=False)
 
     store_path: Path = Field(
         default=Path("var/store"), description="Folder of the Oxigraph store on disk."
@@ -115,10 +120,52 @@ class Settings(BaseSettings):
         # Without an explicit base, item IRIs dereference at the address being served.
         if "base_iri" not in self.model_fields_set:
             self.base_iri = f"http://{self.host}:{self.port}"
+            self._base_iri_derived = True
         return self
 
 
 def load_settings(**overrides: object) -> Settings:
-    """Build the settings from the environment, with explicit values taking precedence."""
+    """Build the settings from the environment, with explicit values taking precedence.
+
+    The base IRI is then the one recorded beside the store (`settle_base_iri`).
+    """
     values = {key: value for key, value in overrides.items() if value is not None}
-    return Settings(**values)
+    return settle_base_iri(Settings(**values))
+
+
+def base_iri_file(settings: Settings) -> Path:
+    """Return the file that records the base IRI of the store's items."""
+    path = settings.store_path
+    return path.parent / f"{path.name}.base-iri"
+
+
+def settle_base_iri(settings: Settings) -> Settings:
+    """Use the base IRI recorded with the store, or record this one for a new store.
+
+    Item IRIs are minted under the base IRI, so a store read under another base shows
+    none of its items. Without an explicit base the one derived from the host and port
+    would change with the port: the recorded base wins then. An explicit base that
+    differs from the recorded one raises `ValueError`, because the items would vanish.
+    """
+    record = base_iri_file(settings)
+    if not record.exists():
+        record.parent.mkdir(parents=True, exist_ok=True)
+        record.write_text(settings.base_iri + "\n", encoding="utf-8")
+        logger.info("base IRI %s recorded in %s", settings.base_iri, record)
+        return settings
+    recorded = record.read_text(encoding="utf-8").strip()
+    if recorded == settings.base_iri:
+        return settings
+    if not settings._base_iri_derived:
+        raise ValueError(
+            f"base IRI {settings.base_iri!r} differs from {recorded!r}, the base of the "
+            f"items of the store at {settings.store_path} (recorded in {record}); use "
+            "that base, or another store path for a new store"
+        )
+    logger.info(
+        "item IRIs start with %s, the base recorded with the store, not %s",
+        recorded,
+        settings.base_iri,
+    )
+    settings.base_iri = recorded
+    return settings

@@ -97,8 +97,18 @@ class QuadStore(ABC):
         """Load a file; the triples of its default graph go to `to_graph`."""
 
     @abstractmethod
-    def update(self, sparql: str) -> None:
-        """Apply a SPARQL update."""
+    def update(
+        self,
+        sparql: str,
+        *,
+        base_iri: str | None = None,
+        prefixes: Mapping[str, str] | None = None,
+    ) -> None:
+        """Apply a SPARQL update.
+
+        `base_iri` resolves its relative IRIs, and `prefixes` are PREFIX declarations
+        that it may use without declaring them.
+        """
 
     @abstractmethod
     def evaluate(
@@ -191,7 +201,7 @@ class GraphStore(QuadStore):
             self.oxigraph = Store.read_only(str(path))
         else:
             path.mkdir(parents=True, exist_ok=True)
-            self.oxigraph = Store(str(path))
+            self.oxigraph = _open_writable(path)
         logger.info("store opened at %s", path or "memory")
 
     def close(self) -> None:
@@ -284,14 +294,21 @@ class GraphStore(QuadStore):
             finally:
                 self._written()
 
-    def update(self, sparql: str) -> None:
+    def update(
+        self,
+        sparql: str,
+        *,
+        base_iri: str | None = None,
+        prefixes: Mapping[str, str] | None = None,
+    ) -> None:
         """Apply a SPARQL update to the store in one transaction.
 
         Raises Oxigraph's `SyntaxError` and `RuntimeError` unchanged, so that callers
         can translate them with the request in hand.
         """
+        declared = dict(prefixes) if prefixes else None
         try:
-            self.oxigraph.update(sparql)
+            self.oxigraph.update(sparql, base_iri=base_iri, prefixes=declared)
         finally:
             self._written()
 
@@ -417,6 +434,23 @@ class GraphStore(QuadStore):
     def dump(self, path: Path, rdf_format: RdfFormat) -> None:
         """Write every named graph to `path` in a quad format."""
         self.oxigraph.dump(output=str(path), format=rdf_format)
+
+
+class StoreInUseError(OSError):
+    """The store's folder is open in another process, which holds its lock."""
+
+
+def _open_writable(path: Path) -> Store:
+    try:
+        return Store(str(path))
+    except OSError as exc:
+        if "lock" not in str(exc).lower():
+            raise
+        raise StoreInUseError(
+            f"the store at {path} is open in another process, such as a running "
+            "'maillage serve': stop that process first, or send the request to its "
+            "HTTP API (/sparql, /api) while it runs"
+        ) from exc
 
 
 # A graph name that no data uses: an explicit empty dataset for users who may read nothing.

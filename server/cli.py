@@ -38,7 +38,7 @@ from maillage.graph.iris import Iris
 from maillage.graph.settings import Settings, load_settings
 from maillage.graph.sparql.formats import GRAPH_FORMATS, JSON, find_format
 from maillage.graph.sparql.query import QueryRequest, run_query
-from maillage.graph.store import GraphStore
+from maillage.graph.store import GraphStore, StoreInUseError
 from maillage.server.accounts_cli import (
     DataOption,
     groups_app,
@@ -461,7 +461,10 @@ def _open_store(settings: Settings, *, writes: bool = False) -> Iterator[GraphSt
     The mark is set even when the command fails, since it may have written part of
     its data, and makes the next start of the server rebuild the index.
     """
-    graph_store = GraphStore(settings.store_path)
+    try:
+        graph_store = GraphStore(settings.store_path)
+    except StoreInUseError as exc:
+        _fail(str(exc))
     try:
         yield graph_store
     finally:
@@ -576,10 +579,15 @@ def _print_addresses(settings: Settings) -> None:
     table = Table("address", "description", title="maillage")
     for path, description in (
         ("/", "home page"),
+        ("/documents", "document finder"),
+        ("/network", "network page"),
+        ("/juridique", "legal report"),
+        ("/observatoire", "social observatory"),
+        ("/query", "SPARQL query page"),
         ("/sparql", "SPARQL endpoint"),
         ("/api", "REST API"),
-        ("/network", "network page"),
         ("/docs", "API documentation"),
     ):
         table.add_row(root + path, description)
+    table.add_row(f"{settings.base_iri}/id/{{type}}/{{key}}", "each item at its IRI")
     console.print(table)

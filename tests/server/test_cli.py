@@ -247,3 +247,28 @@ def wait_for(
         except httpx.TransportError:
             time.sleep(0.3)
     pytest.fail(f"no answer from {url} within {timeout} s")
+
+
+def test_cli_query_names_a_store_in_use(tmp_path):
+    store_path = tmp_path / "store"
+    GraphStore(store_path).close()
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import sys, time, pyoxigraph; store = pyoxigraph.Store(sys.argv[1]); "
+            "print('open', flush=True); time.sleep(60)",
+            str(store_path),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout.readline().strip() == "open"
+        result = run(store_path, "query", "ASK {}")
+    finally:
+        holder.kill()
+        holder.wait()
+    assert result.exit_code == 1, result.output
+    assert "is open in another process" in " ".join(result.output.split())
+    assert "Traceback" not in result.output
