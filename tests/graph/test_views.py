@@ -91,3 +91,33 @@ def test_writable_store_makes_no_view(tmp_path):
     store.evaluate("ASK { ?s ?p ?o }", default_graph=READABLE, named_graphs=READABLE)
     store.close()
     assert list(tmp_path.glob("live.view-*")) == []
+
+
+def test_writable_store_answers_long_lists_from_a_copy(tmp_path):
+    store = GraphStore(tmp_path / "live")
+    store.add_quads(
+        Quad(NamedNode(f"urn:s{i:02d}"), P, Literal(str(i)), graph)
+        for i, graph in enumerate(GRAPHS)
+    )
+    query = "SELECT ?s WHERE { ?s ?p ?o } ORDER BY ?s"
+    first = [row["s"].value for row in store.select(query, default_graph=READABLE)]
+    assert first == [f"urn:s{i:02d}" for i in range(len(READABLE))]
+    assert list((tmp_path / "live.readers").iterdir()) != []
+    store.add_quads([Quad(NamedNode("urn:new"), P, Literal("new"), READABLE[0])])
+    after = [row["s"].value for row in store.select(query, default_graph=READABLE)]
+    assert "urn:new" in after
+    store.close()
+    assert list((tmp_path / "live.readers").iterdir()) == []
+
+
+def test_copy_keeps_graph_within_the_list(tmp_path):
+    store = GraphStore(tmp_path / "live")
+    store.add_quads(
+        Quad(NamedNode(f"urn:s{i:02d}"), P, Literal(str(i)), graph)
+        for i, graph in enumerate(GRAPHS)
+    )
+    rows = store.select(
+        "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }", default_graph=READABLE
+    )
+    assert {row["g"].value for row in rows} == {graph.value for graph in READABLE}
+    store.close()
