@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 
+from maillage.graph.demo import load_demo
 from maillage.graph.iris import Iris
 from maillage.graph.settings import Settings
 from maillage.graph.store import GraphStore
@@ -48,3 +51,24 @@ def store(settings: Settings):
     graph_store = GraphStore(settings.store_path)
     yield graph_store
     graph_store.close()
+
+
+# The bearer token of the administrator in `demo_instance`.
+DEMO_ADMIN_TOKEN = "admin-secret"
+
+
+@contextmanager
+def demo_instance(folder: Path) -> Iterator[tuple[Settings, GraphStore]]:
+    """Yield settings and a store in `folder` with the demo loaded, then close it."""
+    settings = Settings(
+        store_path=folder / "store",
+        data_path=folder / "data",
+        base_iri=BASE_IRI,
+        admin_token=DEMO_ADMIN_TOKEN,
+    )
+    store = GraphStore(settings.store_path)
+    try:
+        load_demo(store, Iris(BASE_IRI))
+        yield settings, store
+    finally:
+        store.close()

@@ -8,14 +8,10 @@ from html.parser import HTMLParser
 import pytest
 from fastapi.testclient import TestClient
 
-from maillage.graph.demo import load_demo
-from maillage.graph.iris import Iris
-from maillage.graph.settings import Settings
-from maillage.graph.store import GraphStore
 from maillage.server.app import create_app
 from maillage.server.routes.finder import trusted_snippet
 from tests.browser import serve
-from tests.conftest import BASE_IRI
+from tests.conftest import BASE_IRI, demo_instance
 from tests.sample_items import load_sample
 
 ADMIN = {"authorization": "Bearer admin-secret"}
@@ -24,17 +20,8 @@ ADMIN = {"authorization": "Bearer admin-secret"}
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory):
     """Settings and a store with the demo loaded, shared by the tests of this module."""
-    folder = tmp_path_factory.mktemp("finder-page")
-    settings = Settings(
-        store_path=folder / "store",
-        data_path=folder / "data",
-        base_iri=BASE_IRI,
-        admin_token="admin-secret",
-    )
-    store = GraphStore(settings.store_path)
-    load_demo(store, Iris(BASE_IRI))
-    yield settings, store
-    store.close()
+    with demo_instance(tmp_path_factory.mktemp("finder-page")) as instance:
+        yield instance
 
 
 @pytest.fixture(scope="module")

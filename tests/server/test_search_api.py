@@ -8,12 +8,8 @@ import unicodedata
 import pytest
 from fastapi.testclient import TestClient
 
-from maillage.graph.demo import load_demo
-from maillage.graph.iris import Iris
-from maillage.graph.settings import Settings
-from maillage.graph.store import GraphStore
 from maillage.server.app import create_app
-from tests.conftest import BASE_IRI
+from tests.conftest import BASE_IRI, demo_instance
 
 ADMIN = {"authorization": "Bearer admin-secret"}
 RESTRICTED = f"{BASE_IRI}/id/document/questionnaire-habitants-reponses"
@@ -23,18 +19,9 @@ DRAFT = f"{BASE_IRI}/id/document/compte-rendu-comite-pilotage-validation"
 @pytest.fixture(scope="module")
 def client(tmp_path_factory):
     """A client of the app over the demo data, shared by the read-only tests here."""
-    folder = tmp_path_factory.mktemp("search-api")
-    settings = Settings(
-        store_path=folder / "store",
-        data_path=folder / "data",
-        base_iri=BASE_IRI,
-        admin_token="admin-secret",
-    )
-    store = GraphStore(settings.store_path)
-    load_demo(store, Iris(BASE_IRI))
-    with TestClient(create_app(settings, store=store)) as test_client:
-        yield test_client
-    store.close()
+    with demo_instance(tmp_path_factory.mktemp("search-api")) as (settings, store):
+        with TestClient(create_app(settings, store=store)) as test_client:
+            yield test_client
 
 
 def search(client, headers=None, **parameters):

@@ -5,14 +5,10 @@ from __future__ import annotations
 import pytest
 from fastapi.testclient import TestClient
 
-from maillage.graph.demo import load_demo
-from maillage.graph.iris import Iris
-from maillage.graph.settings import Settings
-from maillage.graph.store import GraphStore
 from maillage.server.app import create_app
-from tests.conftest import BASE_IRI
+from tests.conftest import BASE_IRI, DEMO_ADMIN_TOKEN, demo_instance
 
-ADMIN = {"authorization": "Bearer admin-secret"}
+ADMIN = {"authorization": f"Bearer {DEMO_ADMIN_TOKEN}"}
 RESTRICTED = f"{BASE_IRI}/id/document/questionnaire-habitants-reponses"
 SCORES = """
 SELECT ?item ?score WHERE {
@@ -28,18 +24,9 @@ SELECT DISTINCT ?item WHERE { ?item a ?type FILTER(mlg:search(?item, "questionna
 
 @pytest.fixture(scope="module")
 def client(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("sparql-search")
-    settings = Settings(
-        store_path=folder / "store",
-        data_path=folder / "data",
-        base_iri=BASE_IRI,
-        admin_token="admin-secret",
-    )
-    store = GraphStore(settings.store_path)
-    load_demo(store, Iris(BASE_IRI))
-    with TestClient(create_app(settings, store=store)) as test_client:
-        yield test_client
-    store.close()
+    with demo_instance(tmp_path_factory.mktemp("sparql-search")) as (settings, store):
+        with TestClient(create_app(settings, store=store)) as test_client:
+            yield test_client
 
 
 def sparql_items(client, text, headers=None) -> list[str]:
