@@ -3,7 +3,9 @@
     MaillageError                      500 unless a subclass says otherwise
     ├── InvalidIdentifierError         400  an item type, key or IRI is not valid
     ├── MalformedRequestError          400  a query, update or body does not parse
-    │   └── UnsafeRequestError         400  SERVICE, LOAD, remote contexts, entities
+    │   ├── UnsafeRequestError         400  SERVICE, LOAD, remote contexts, entities
+    │   └── ParameterError             400  a query parameter repeated, unknown, or
+    │                                       outside its accepted values
     ├── UnauthorizedError              401  credentials needed and not sent
     │   └── InvalidTokenError          401  a bearer token unknown, expired or revoked
     ├── NotFoundError                  404  no such item or graph
@@ -57,6 +59,12 @@ class MalformedRequestError(MaillageError):
 
 class UnsafeRequestError(MalformedRequestError):
     code = "unsafe_request"
+
+
+class ParameterError(MalformedRequestError):
+    """A query parameter given twice, unknown to its route, or outside a fixed set."""
+
+    code = "bad_parameter"
 
 
 class UnauthorizedError(MaillageError):

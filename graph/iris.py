@@ -133,8 +133,9 @@ def slugify(text: str) -> str:
     """Return a key made from free text: ASCII letters and digits joined by hyphens."""
     import unicodedata
 
+    # The slug keeps 200 characters, so the start of a long text is enough to make it.
     # NFKD splits accents off their letters but leaves ligatures whole, so expand those first.
-    expanded = text.translate(_LIGATURES)
+    expanded = text[:2000].translate(_LIGATURES)
     ascii_text = unicodedata.normalize("NFKD", expanded).encode("ascii", "ignore").decode()
     slug = re.sub(r"[^A-Za-z0-9]+", "-", ascii_text).strip("-").lower()
     return slug[:200] or "item"

@@ -18,6 +18,7 @@ from pyoxigraph import BlankNode, Literal, NamedNode, Triple
 from maillage.graph.errors import (
     InvalidIdentifierError,
     NotFoundError,
+    ParameterError,
     ValidationFailedError,
 )
 from maillage.graph.iris import ITEM_TYPES, Iris, check_key
@@ -38,8 +39,14 @@ from maillage.graph.store import GraphStore, Term
 
 logger = logging.getLogger(__name__)
 
-# The largest page that `list_items` returns.
+# The largest page that `list_items` returns, and the largest offset it accepts: far
+# above the number of items of any type, and exact in a JSON number of any client.
 MAX_LIMIT = 500
+MAX_OFFSET = 10_000_000
+# Orders of `list_items`. `iri` sorts by IRI. `label` sorts by label, ignoring case and
+# accents, with items without a label last. `modified` sorts by `dcterms:modified`,
+# newest first, with items never written through the API last. Ties go to the IRI.
+SORTS = ("iri", "label", "modified")
 
 # Classes that make a subject an item of each type; any one of them is enough.
 ITEM_CLASSES: dict[str, tuple[NamedNode, ...]] = {
@@ -121,22 +128,22 @@ def list_items(
     limit: int = 50,
     title_contains: str | None = None,
     rdf_class: NamedNode | None = None,
+    sort: str = "iri",
 ) -> Page:
-    """Return one page of the items of `item_type`, ordered by IRI, and their total.
+    """Return one page of the items of `item_type` in the order `sort`, and the total.
 
     `title_contains` keeps items whose title or label contains the text, ignoring case
-    and accents; `rdf_class` keeps items that also have that `rdf:type`.
+    and accents; `rdf_class` keeps items that also have that `rdf:type`; `sort` is one
+    of `SORTS`. Raises `ParameterError` for another sort.
     """
     check_type(item_type)
-    if limit < 0 or limit > MAX_LIMIT or offset < 0:
-        raise ValidationFailedError(
-            f"invalid page offset={offset} limit={limit}: offset must be 0 or more "
-            f"and limit between 0 and {MAX_LIMIT}"
-        )
+    _check_page(offset, limit, sort)
     subjects = _select_items(store, iris, item_type, rdf_class, graphs)
     if title_contains:
         matching = _match_labels(store, iris, item_type, title_contains, graphs)
         subjects = [subject for subject in subjects if subject.value in matching]
+    if sort != "iri":
+        subjects = _sorted_by(store, iris, item_type, subjects, sort, graphs)
     selected = subjects[offset : offset + limit]
 
     triples = _describe(store, selected, graphs)
@@ -144,11 +151,27 @@ def list_items(
     return Page(len(subjects), items)
 
 
+def _check_page(offset: int, limit: int, sort: str) -> None:
+    if not 0 <= limit <= MAX_LIMIT or not 0 <= offset <= MAX_OFFSET:
+        raise ValidationFailedError(
+            f"invalid page offset={offset} limit={limit}: offset must be between 0 "
+            f"and {MAX_OFFSET}, and limit between 0 and {MAX_LIMIT}"
+        )
+    if sort not in SORTS:
+        raise ParameterError(
+            f"invalid query parameter sort={sort[:100]!r}: accepted values: "
+            + ", ".join(SORTS)
+        )
+
+
 def count_items(
     store: GraphStore, iris: Iris, item_type: str, *, graphs: Sequence[NamedNode] | None
 ) -> int:
-    """Return how many items of `item_type` the graphs contain."""
+    """Return how many items of `item_type` the graphs contain, as `list_items` does."""
     check_type(item_type)
+    if _own_graphs(store, iris, item_type):
+        return len(_select_items(store, iris, item_type, None, graphs))
+    # No item of the type has its own graph, so COUNT over the union gives the same.
     pattern = _items_pattern(iris, item_type)
     rows = store.select(
         f"SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE {{ {pattern} }}", default_graph=graphs
@@ -306,14 +329,6 @@ def fold_text(text: str) -> str:
     return bare.translate(_FOLDS)
 
 
-def _items_pattern(iris: Iris, item_type: str) -> str:
-    prefix = Literal(f"{iris.base}/id/{item_type}/")
-    return (
-        f"VALUES ?class {{ {_terms(ITEM_CLASSES[item_type])} }} ?s a ?class . "
-        f"FILTER(isIRI(?s) && STRSTARTS(STR(?s), {prefix}))"
-    )
-
-
 def _select_items(
     store: GraphStore,
     iris: Iris,
@@ -323,16 +338,106 @@ def _select_items(
 ) -> list[NamedNode]:
     """Return the items of a type, sorted by IRI.
 
-    Python sorts them because ORDER BY costs Oxigraph 0.5 s or more on 10,000 items
-    (pyoxigraph 0.5, measured on the demo's observations).
+    An item with its own graph counts only through the class in that graph, as
+    `describe_item` reads it, so that triples about it in a dataset graph neither
+    reveal a hidden item nor add one. An item without one, such as an imported
+    commune, counts through any readable graph. Python sorts the items because ORDER
+    BY costs Oxigraph 0.5 s or more on 10,000 items (pyoxigraph 0.5, measured on the
+    demo's observations).
     """
-    pattern = _items_pattern(iris, item_type)
-    if rdf_class is not None:
-        pattern += f" ?s a {rdf_class} ."
+    extra = f" ?s a {rdf_class} ." if rdf_class is not None else ""
     rows = store.select(
-        f"SELECT DISTINCT ?s WHERE {{ {pattern} }}", default_graph=graphs
+        f"SELECT DISTINCT ?s WHERE {{ {_items_pattern(iris, item_type)}{extra} }}",
+        default_graph=graphs,
     )
-    return sorted((row["s"] for row in rows), key=lambda node: node.value)
+    subjects = {row["s"].value: row["s"] for row in rows}
+    own_graphs = _own_graphs(store, iris, item_type)
+    if own_graphs:
+        typed = _typed_in_own_graph(store, iris, item_type, extra, graphs)
+        subjects = {
+            value: node
+            for value, node in subjects.items()
+            if value in typed or _own_graph(iris, value) not in own_graphs
+        }
+    return sorted(subjects.values(), key=lambda node: node.value)
+
+
+def _typed_in_own_graph(
+    store: GraphStore,
+    iris: Iris,
+    item_type: str,
+    extra: str,
+    graphs: Sequence[NamedNode] | None,
+) -> set[str]:
+    """Return the items of a type whose class sits in their own, readable graph."""
+    graph_prefix = Literal(f"{iris.base}/graph/{item_type}/")
+    rows = store.select(
+        f"SELECT ?s ?g WHERE {{ VALUES ?class {{ {_terms(ITEM_CLASSES[item_type])} }} "
+        f"GRAPH ?g {{ ?s a ?class .{extra} }} "
+        f"FILTER(STRSTARTS(STR(?g), {graph_prefix})) }}"
+    )
+    readable = None if graphs is None else {graph.value for graph in graphs}
+    return {
+        subject
+        for subject, graph in (_key(row) for row in rows)
+        if graph == _own_graph(iris, subject)
+        and (readable is None or graph in readable)
+    }
+
+
+def _counts_in(
+    store: GraphStore,
+    iris: Iris,
+    item_type: str,
+    rows: list[dict[str, Term]],
+    graphs: Sequence[NamedNode] | None,
+) -> set[tuple[str, str]]:
+    """Return the (subject, graph) pairs of `rows` whose graph may describe the item.
+
+    That is the item's own graph when it has one, as in `_select_items`, else any
+    graph of `graphs` (None: all of them).
+    """
+    own_graphs = _own_graphs(store, iris, item_type)
+    readable = None if graphs is None else {graph.value for graph in graphs}
+    accepted = set()
+    for row in rows:
+        subject, graph = _key(row)
+        if readable is not None and graph not in readable:
+            continue
+        own = _own_graph(iris, subject)
+        if own == graph or own not in own_graphs:
+            accepted.add((subject, graph))
+    return accepted
+
+
+def _own_graphs(store: GraphStore, iris: Iris, item_type: str) -> set[str]:
+    """Return the names of the item graphs of `item_type` that exist."""
+    prefix = f"{iris.base}/graph/{item_type}/"
+    return {
+        graph.value for graph in store.named_graphs() if graph.value.startswith(prefix)
+    }
+
+
+def _own_graph(iris: Iris, subject: str) -> str:
+    """Return the name of the item graph of `subject`, an IRI under `{base}/id/`."""
+    path = subject[len(iris.base) + len("/id/") :].split("#", 1)[0]
+    return f"{iris.base}/graph/{path}"
+
+
+def _key(row: dict[str, Term]) -> tuple[str, str]:
+    return row["s"].value, row["g"].value
+
+
+def _items_pattern(iris: Iris, item_type: str) -> str:
+    return (
+        f"VALUES ?class {{ {_terms(ITEM_CLASSES[item_type])} }} ?s a ?class . "
+        f"FILTER({_item_filter(iris, item_type)})"
+    )
+
+
+def _item_filter(iris: Iris, item_type: str) -> str:
+    prefix = Literal(f"{iris.base}/id/{item_type}/")
+    return f"isIRI(?s) && STRSTARTS(STR(?s), {prefix})"
 
 
 def _match_labels(
@@ -346,18 +451,70 @@ def _match_labels(
 
     SPARQL has no Unicode normalization, so the labels are folded here with `fold_text`.
     """
-    prefix = Literal(f"{iris.base}/id/{item_type}/")
-    rows = store.select(
-        f"SELECT ?s ?label WHERE {{ VALUES ?p {{ {_terms(LABEL_PROPERTIES)} }} "
-        f"?s ?p ?label . FILTER(isIRI(?s) && STRSTARTS(STR(?s), {prefix})) }}",
-        default_graph=graphs,
-    )
     needle = fold_text(text)
     return {
-        row["s"].value
-        for row in rows
-        if isinstance(row["label"], Literal) and needle in fold_text(row["label"].value)
+        subject
+        for subject, _, label in _item_values(
+            store, iris, item_type, LABEL_PROPERTIES, graphs
+        )
+        if needle in fold_text(label.value)
     }
+
+
+def _sorted_by(
+    store: GraphStore,
+    iris: Iris,
+    item_type: str,
+    subjects: list[NamedNode],
+    sort: str,
+    graphs: Sequence[NamedNode] | None,
+) -> list[NamedNode]:
+    """Return `subjects`, sorted by IRI, in the order `sort` of `SORTS`.
+
+    Python's sort is stable, so items with equal keys keep their IRI order.
+    """
+    if sort == "label":
+        values = _item_values(store, iris, item_type, LABEL_PROPERTIES, graphs)
+        labels: dict[str, list[tuple[NamedNode, Literal]]] = {}
+        for subject, predicate, label in values:
+            labels.setdefault(subject, []).append((predicate, label))
+        keys = {
+            subject: fold_text(_best_label(pairs)) for subject, pairs in labels.items()
+        }
+        reverse = False
+    else:
+        values = _item_values(store, iris, item_type, (DCTERMS.modified,), graphs)
+        keys = {}
+        for subject, _, value in values:
+            # The server writes UTC times in one ISO form, so text order is time order.
+            keys[subject] = max(keys.get(subject, ""), value.value)
+        reverse = True
+    with_key = [subject for subject in subjects if subject.value in keys]
+    with_key.sort(key=lambda node: keys[node.value], reverse=reverse)
+    return with_key + [subject for subject in subjects if subject.value not in keys]
+
+
+def _item_values(
+    store: GraphStore,
+    iris: Iris,
+    item_type: str,
+    predicates: Sequence[NamedNode],
+    graphs: Sequence[NamedNode] | None,
+) -> list[tuple[str, NamedNode, Literal]]:
+    """Return (item IRI, predicate, literal) for the values of `predicates`.
+
+    Values count in the graphs that `_counts_in` accepts.
+    """
+    rows = store.select(
+        f"SELECT ?s ?g ?p ?value WHERE {{ VALUES ?p {{ {_terms(predicates)} }} "
+        f"GRAPH ?g {{ ?s ?p ?value }} FILTER({_item_filter(iris, item_type)}) }}"
+    )
+    accepted = _counts_in(store, iris, item_type, rows, graphs)
+    return [
+        (row["s"].value, row["p"], row["value"])
+        for row in rows
+        if _key(row) in accepted and isinstance(row["value"], Literal)
+    ]
 
 
 def _describe(

@@ -4,9 +4,16 @@ The statuses of domain errors come from `maillage.graph.errors`. Besides them:
 
     UnknownTypeError        404  unknown_type       an item type that does not exist
     NotAcceptableError      406  not_acceptable     no offered media type fits Accept
-    RequestValidationError  422  invalid_parameter  a parameter that is not valid
+    RequestValidationError  422  invalid_parameter  a parameter or body field that is
+                                                    not valid
+                            400  malformed_request  a JSON body that does not parse,
+                                                    with its line and column
     HTTPException           its status              not_found, method_not_allowed, ...
     any other exception     500  internal_error     logged with its traceback
+
+Messages are maillage's own: pydantic's texts become `describe_error`'s reasons, and
+no message quotes more than about 100 characters of the request. A 405 lists in
+`Allow` the methods of every route whose path matches, not only the first one.
 
 A browser that requests the HTML of a page (`/`, `/id/...` or an unknown path) gets a
 French page with the same status instead of the JSON body.
@@ -15,12 +22,18 @@ French page with the same status instead of the JSON body.
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping, Sequence
+from http import HTTPStatus
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
+from fastapi.routing import iter_route_contexts
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException
+from starlette.routing import Match, Mount
+from starlette.staticfiles import StaticFiles
 
 from maillage.graph.errors import (
     InvalidTokenError,
@@ -28,6 +41,7 @@ from maillage.graph.errors import (
     MalformedRequestError,
     NotFoundError,
 )
+from maillage.graph.models.messages import MAX_QUOTED_CHARS, describe_error, quote
 from maillage.server.negotiation import prefers_html
 from maillage.server.templating import render_page
 
@@ -153,8 +167,38 @@ def _challenge(exc: MaillageError) -> dict[str, str] | None:
 
 async def _handle_validation_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, RequestValidationError)
-    detail = "; ".join(describe_validation_error(error) for error in exc.errors())
+    errors = list(exc.errors())
+    syntax = next((e for e in errors if e.get("type") == "json_invalid"), None)
+    if syntax is not None:
+        return _json_syntax_error(request, syntax, exc.body)
+    fields = _body_fields(request)
+    detail = "; ".join(describe_validation_error(error, fields) for error in errors)
     return error_response(request, 422, detail, "invalid_parameter")
+
+
+def _json_syntax_error(
+    request: Request, error: Mapping[str, Any], document: object
+) -> Response:
+    """Return the 400 response for a JSON body that does not parse, with its position."""
+    reason = (error.get("ctx") or {}).get("error", "syntax error")
+    location = error.get("loc", ())
+    position = location[-1] if location and isinstance(location[-1], int) else None
+    extra: dict[str, object] = {}
+    if position is not None and isinstance(document, str):
+        line = document.count("\n", 0, position) + 1
+        column = position - (document.rfind("\n", 0, position) + 1) + 1
+        extra = {"line": line, "column": column}
+    detail = f"invalid JSON body: {reason}"
+    return error_response(request, 400, detail, "malformed_request", extra=extra)
+
+
+def _body_fields(request: Request) -> tuple[str, ...]:
+    """Return the fields of the route's body model, named for an unknown field."""
+    route = request.scope.get("route")
+    body_field = getattr(route, "body_field", None)
+    model = getattr(getattr(body_field, "field_info", None), "annotation", None)
+    fields = getattr(model, "model_fields", None)
+    return tuple(fields) if isinstance(fields, Mapping) else ()
 
 
 async def _handle_http_exception(request: Request, exc: Exception) -> Response:
@@ -165,15 +209,79 @@ async def _handle_http_exception(request: Request, exc: Exception) -> Response:
             f"no resource at {request.url.path[:200]!r}; the API is listed at /docs"
         )
     elif exc.status_code == 405:
-        allowed = headers.get("Allow") or headers.get("allow") or "none"
-        detail = (
-            f"method {request.method} is not allowed on {request.url.path[:200]!r}; "
-            f"allowed: {allowed}"
-        )
+        detail = _method_not_allowed(request, exc, headers)
+    elif exc.status_code == 400 and exc.detail == _BODY_PARSE_FAILURE:
+        detail = _body_parse_failure(request)
     else:
         detail = str(exc.detail)
     code = _HTTP_CODES.get(exc.status_code, "http_error")
     return error_response(request, exc.status_code, detail, code, headers=headers)
+
+
+# FastAPI's detail for a form or JSON body that fails to parse, with no reason.
+_BODY_PARSE_FAILURE = "There was an error parsing the body"
+# The order of the methods in `Allow`.
+_METHOD_ORDER = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+
+
+def _method_not_allowed(
+    request: Request, exc: HTTPException, headers: dict[str, str]
+) -> str:
+    """Return the message of a 405, and set `Allow` in `headers`.
+
+    Starlette's own 405 names the methods of the first route whose path matches, so
+    `Allow` is rebuilt from every route. A route that raises its own 405, such as a
+    write to a read-only graph, keeps its `Allow` and its reason.
+    """
+    path = request.url.path[:200]
+    own_reason = exc.detail != HTTPStatus.METHOD_NOT_ALLOWED.phrase
+    if own_reason:
+        allowed = headers.get("Allow") or headers.get("allow") or ""
+    else:
+        allowed = ", ".join(allowed_methods(request))
+    headers.pop("allow", None)
+    headers["Allow"] = allowed
+    reason = f": {exc.detail}" if own_reason else ""
+    return (
+        f"method {request.method} is not allowed on {path!r}{reason}; "
+        f"allowed: {allowed or 'none'}"
+    )
+
+
+def allowed_methods(request: Request) -> list[str]:
+    """Return the methods that the routes matching the request's path accept."""
+    methods: set[str] = set()
+    # A mount, such as /static, moved its prefix into `root_path`: match from the app.
+    root_path = request.scope.get("app_root_path", request.scope.get("root_path", ""))
+    scope = {**request.scope, "root_path": root_path}
+    # FastAPI 0.165 keeps included routers whole in `app.routes`; this iterator
+    # yields each of their routes with its full path.
+    for route in iter_route_contexts(request.app.routes):
+        match, _ = route.matches(scope)
+        if match is Match.NONE:
+            continue
+        original = route.original_route
+        if isinstance(original, Mount):
+            if isinstance(original.app, StaticFiles):
+                methods |= {"GET", "HEAD"}
+            continue
+        methods |= set(route.methods or ())
+    return sorted(methods, key=_method_rank)
+
+
+def _method_rank(method: str) -> tuple[int, str]:
+    if method in _METHOD_ORDER:
+        return _METHOD_ORDER.index(method), method
+    return len(_METHOD_ORDER), method
+
+
+def _body_parse_failure(request: Request) -> str:
+    media_type = request.headers.get("content-type", "").split(";", 1)[0].strip()
+    shown = quote(media_type) if media_type else "no Content-Type"
+    return (
+        f"the request body does not parse as {shown}: check the body and its "
+        "Content-Type header"
+    )
 
 
 async def _handle_unexpected(request: Request, exc: Exception) -> Response:
@@ -195,37 +303,30 @@ async def _handle_unexpected(request: Request, exc: Exception) -> Response:
     return error_response(request, 500, "internal server error", "internal_error")
 
 
-def describe_validation_error(error: dict) -> str:
-    """Return one sentence naming the invalid parameter, its value and what fits."""
+def describe_validation_error(
+    error: Mapping[str, Any], accepted_fields: Sequence[str] = ()
+) -> str:
+    """Return one sentence naming the invalid parameter, its value and what fits.
+
+    `accepted_fields` lists the fields of the body, named when a field is unknown.
+    """
     location = [str(part) for part in error.get("loc", ())]
     where = location[0] if location else "request"
-    name = ".".join(location[1:]) or where
+    name = ".".join(location[1:])
+    if where == "body" and not name:
+        return f"invalid request body: {describe_error(error)}"
+    name = name or where
     kind = "body field" if where == "body" else f"{where} parameter"
     if error.get("type") == "missing":
         return f"missing {kind} {name!r}"
+    if error.get("type") == "extra_forbidden":
+        accepted = ", ".join(accepted_fields) or "none"
+        return f"unknown {kind} {quote(name)}; accepted fields: {accepted}"
     value = str(error.get("input"))
-    if len(value) > 80:
-        value = value[:77] + "..."
-    return f"invalid {kind} {name}={value!r}: {_reason(error)}"
-
-
-def _reason(error: dict) -> str:
-    context = error.get("ctx") or {}
-    reasons = {
-        "less_than_equal": lambda: f"must be at most {context.get('le')}",
-        "greater_than_equal": lambda: f"must be at least {context.get('ge')}",
-        "less_than": lambda: f"must be less than {context.get('lt')}",
-        "greater_than": lambda: f"must be greater than {context.get('gt')}",
-        "int_parsing": lambda: "must be an integer",
-        "literal_error": lambda: f"accepted values: {context.get('expected')}",
-        "enum": lambda: f"accepted values: {context.get('expected')}",
-        "string_too_long": lambda: (
-            f"must have at most {context.get('max_length')} characters"
-        ),
-        "value_error": lambda: str(context.get("error", error.get("msg", ""))),
-    }
-    reason = reasons.get(error.get("type", ""))
-    return reason() if reason else str(error.get("msg", "invalid value"))
+    if len(value) > MAX_QUOTED_CHARS:
+        value = value[: MAX_QUOTED_CHARS - 3] + "..."
+    reason = describe_error(error, quote_value=False)
+    return f"invalid {kind} {name}={value!r}: {reason}"
 
 
 def _wants_page(request: Request, status: int) -> bool:

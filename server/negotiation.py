@@ -64,6 +64,13 @@ def prefers_html(header: str | None) -> bool:
     return negotiate(header, ["application/json", "text/html"]) == "text/html"
 
 
+def prefers_html_to(header: str | None, offered: Sequence[str]) -> bool:
+    """Return True when a client names `text/html` and ranks it above every offer."""
+    if not header or "text/html" not in header.lower():
+        return False
+    return negotiate(header, ["text/html", *offered]) == "text/html"
+
+
 def _quality_of(media_type: str, ranges: list[MediaRange]) -> float:
     matches = [(r.specificity(media_type), r.quality) for r in ranges]
     matches = [match for match in matches if match[0] >= 0]

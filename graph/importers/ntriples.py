@@ -1,24 +1,23 @@
 """Write one dataset graph from N-Triples text built in Python.
 
-The importers build each triple as a line of text, with no RDF object per triple, then
-hand the whole file to Oxigraph's bulk loader.
+The importers build each triple as a line of text, with no RDF object per triple. The
+whole text is parsed before the store changes, then written in one transaction.
 """
 
 from __future__ import annotations
 
 import logging
-import tempfile
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from pathlib import Path
 
-from pyoxigraph import NamedNode, RdfFormat
+from pyoxigraph import BlankNode, NamedNode, RdfFormat, Triple, parse
 
 from maillage.graph.iris import Iris
 from maillage.graph.namespaces import DCTERMS, MLG, PROV, QB, RDF, XSD
-from maillage.graph.store import GraphStore
+from maillage.graph.rdf_syntax import rdf_syntax_error
+from maillage.graph.store import GraphStore, QuadStore
 
 logger = logging.getLogger(__name__)
 
@@ -136,27 +135,69 @@ def replace_dataset_graph(
 ) -> ImportReport:
     """Replace the graph of dataset `slug` by the triples of `writer`; return a report.
 
-    NOTE: the old graph is dropped before Oxigraph's bulk loader writes the new one, and
-    the bulk loader is not transactional, so a query running meanwhile may see the
-    dataset empty or partly loaded. Loading into a staging graph and moving it in one
-    update would avoid that, but such a MOVE of 130,000 triples took 16 s, against 3 s
-    for the bulk load (pyoxigraph 0.5.13, 2-core container).
+    The N-Triples text is parsed whole before the store changes, so a line that does
+    not parse raises `MalformedRequestError` and leaves the previous graph intact.
+    The new content then goes in with `swap_graph`, in one transaction.
     """
     started = time.perf_counter()
     graph = iris.dataset_graph(slug)
-    with tempfile.TemporaryDirectory(prefix="maillage-import-") as folder:
-        path = Path(folder) / f"{slug}.nt"
-        path.write_text("".join(writer.lines), encoding="utf-8")
-        store.drop_graph(graph)
-        store.bulk_load(
-            path, RdfFormat.N_TRIPLES, base_iri=iris.document_base, to_graph=graph
-        )
+    triples = parse_lines(writer, base_iri=iris.document_base)
+    swap_graph(store, graph, triples)
     report = ImportReport(slug, graph.value, triples=len(writer))
     report.seconds = round(time.perf_counter() - started, 3)
     logger.info(
         "dataset %s written: %d triples in %.2f s", slug, report.triples, report.seconds
     )
     return report
+
+
+def parse_lines(writer: TripleWriter, *, base_iri: str) -> list[Triple]:
+    """Parse the lines of `writer`; raise `MalformedRequestError` at a bad one."""
+    data = "".join(writer.lines).encode()
+    try:
+        quads = parse(data, format=RdfFormat.N_TRIPLES, base_iri=base_iri)
+        return [quad.triple for quad in quads]
+    except SyntaxError as exc:
+        raise rdf_syntax_error(exc, "N-Triples", "the generated dataset") from exc
+
+
+def swap_graph(store: QuadStore, graph: NamedNode, triples: Iterable[Triple]) -> None:
+    """Make `graph` hold exactly `triples`, in one transaction.
+
+    A new graph gets its triples in one insertion. An existing one gets one SPARQL
+    update that deletes the triples that go and inserts those that come, so that a
+    reader sees the old graph or the new one, never a mix. Sending only the difference
+    keeps a re-import fast: a drop followed by INSERT DATA of 130,000 triples took
+    19 s, against 5 s for the bulk loader (pyoxigraph 0.5.13, a shared 2-core
+    container).
+    """
+    new = set(triples)
+    if not store.has_graph(graph):
+        store.add_triples(graph, new)
+        return
+    old = set(store.graph_triples(graph))
+    removed = old - new
+    added = new - old
+    if any(_has_blank_node(triple) for triple in removed):
+        # DELETE DATA cannot name a blank node, so such a graph is rewritten whole.
+        store.replace_graph(graph, new)
+        return
+    operations = []
+    if removed:
+        operations.append(_data_block("DELETE", graph, removed))
+    if added:
+        operations.append(_data_block("INSERT", graph, added))
+    if operations:
+        store.update(" ;\n".join(operations))
+
+
+def _data_block(operation: str, graph: NamedNode, triples: Iterable[Triple]) -> str:
+    lines = "\n".join(f"{triple} ." for triple in triples)
+    return f"{operation} DATA {{ GRAPH {graph} {{\n{lines}\n}} }}"
+
+
+def _has_blank_node(triple: Triple) -> bool:
+    return isinstance(triple.subject, BlankNode) or isinstance(triple.object, BlankNode)
 
 
 def count(store: GraphStore, graph: str, pattern: str) -> int:

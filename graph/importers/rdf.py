@@ -18,9 +18,10 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from pyoxigraph import NamedNode, RdfFormat
+from pyoxigraph import DefaultGraph, NamedNode, RdfFormat, parse
 
-from maillage.graph.errors import InvalidIdentifierError, MalformedRequestError
+from maillage.graph.errors import InvalidIdentifierError
+from maillage.graph.importers.ntriples import swap_graph
 from maillage.graph.iris import Iris, slugify
 from maillage.graph.rdfio import (
     FormatInfo,
@@ -28,6 +29,7 @@ from maillage.graph.rdfio import (
     format_by_name,
     format_for_path,
 )
+from maillage.graph.rdf_syntax import rdf_syntax_error
 from maillage.graph.store import GraphStore
 
 logger = logging.getLogger(__name__)
@@ -63,33 +65,30 @@ def load_rdf_file(
     base_iri: str | None = None,
     replace: bool = False,
 ) -> LoadReport:
-    """Load one RDF file with the bulk loader; return what it added.
+    """Load one RDF file; return what it added.
 
     `graph` names the graph of a triple format's triples and of a quad format's
     default-graph triples; by default it is the dataset graph named after the file.
     `rdf_format` is a format name (`turtle`, `trig`, ...) and defaults to the file
-    extension. `replace` drops that graph first. Raises `UnsafeRequestError` for a file
+    extension. `replace` replaces that graph. Raises `UnsafeRequestError` for a file
     that could make the parser fetch or expand anything, `MalformedRequestError` for a
-    syntax error.
+    syntax error, with its line and column.
+
+    A plain load goes through Oxigraph's bulk loader, which is fast but not
+    transactional: a syntax error may leave the triples read before it. A replacement
+    parses the whole file in memory first, so a syntax error changes nothing, and
+    swaps the graph's content in one transaction (`ntriples.swap_graph`).
     """
     info = format_by_name(rdf_format) if rdf_format else format_for_path(path.name)
     target = _target_graph(iris, path, graph)
     _check_file(path, info)
+    base = base_iri or iris.document_base
     before = store.count_quads()
     started = time.perf_counter()
     if replace:
-        store.drop_graph(target)
-    try:
-        store.bulk_load(
-            path,
-            info.rdf_format,
-            base_iri=base_iri or iris.document_base,
-            to_graph=target,
-        )
-    except SyntaxError as exc:
-        raise MalformedRequestError(
-            f"invalid {info.name} in {path.name}: {exc}"
-        ) from exc
+        _replace_from_file(store, path, info, base, target)
+    else:
+        _bulk_load(store, path, info, base, target)
     report = LoadReport(
         path=str(path),
         format=info.name,
@@ -106,6 +105,32 @@ def load_rdf_file(
         report.seconds,
     )
     return report
+
+
+def _bulk_load(
+    store: GraphStore, path: Path, info: FormatInfo, base_iri: str, target: NamedNode
+) -> None:
+    try:
+        store.bulk_load(path, info.rdf_format, base_iri=base_iri, to_graph=target)
+    except SyntaxError as exc:
+        raise rdf_syntax_error(exc, info.name, path.name) from exc
+
+
+def _replace_from_file(
+    store: GraphStore, path: Path, info: FormatInfo, base_iri: str, target: NamedNode
+) -> None:
+    """Replace `target` by the file's default-graph triples; add its named graphs."""
+    try:
+        quads = list(parse(path=str(path), format=info.rdf_format, base_iri=base_iri))
+    except SyntaxError as exc:
+        raise rdf_syntax_error(exc, info.name, path.name) from exc
+    triples = [
+        quad.triple for quad in quads if isinstance(quad.graph_name, DefaultGraph)
+    ]
+    named = [quad for quad in quads if not isinstance(quad.graph_name, DefaultGraph)]
+    swap_graph(store, target, triples)
+    if named:
+        store.add_quads(named)
 
 
 def _target_graph(iris: Iris, path: Path, graph: str | None) -> NamedNode:

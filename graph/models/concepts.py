@@ -6,7 +6,7 @@ from typing import Annotated, ClassVar
 
 from pyoxigraph import NamedNode
 
-from maillage.graph.models.base import ItemModel, Iri, Text
+from maillage.graph.models.base import Identifier, ItemModel, Iri, Label
 from maillage.graph.models.mapping import link, literal, text
 from maillage.graph.namespaces import SKOS, XSD
 
@@ -17,7 +17,7 @@ class ConceptScheme(ItemModel):
     item_type: ClassVar[str] = "scheme"
     rdf_types: ClassVar[tuple[NamedNode, ...]] = (SKOS.ConceptScheme,)
 
-    label: Annotated[Text, text(SKOS.prefLabel)]
+    label: Annotated[Label, text(SKOS.prefLabel)]
 
 
 class Concept(ItemModel):
@@ -26,9 +26,9 @@ class Concept(ItemModel):
     item_type: ClassVar[str] = "concept"
     rdf_types: ClassVar[tuple[NamedNode, ...]] = (SKOS.Concept,)
 
-    label: Annotated[Text, text(SKOS.prefLabel)]
+    label: Annotated[Label, text(SKOS.prefLabel)]
     scheme: Annotated[Iri, link(SKOS.inScheme, SKOS.ConceptScheme)]
     top_concept_of: Annotated[
         Iri | None, link(SKOS.topConceptOf, SKOS.ConceptScheme)
     ] = None
-    notation: Annotated[str | None, literal(SKOS.notation, XSD.string)] = None
+    notation: Annotated[Identifier | None, literal(SKOS.notation, XSD.string)] = None

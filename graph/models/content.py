@@ -9,7 +9,15 @@ from typing import Annotated, ClassVar
 from pydantic import Field
 from pyoxigraph import NamedNode
 
-from maillage.graph.models.base import AuthoredItem, Iri, NodeModel, Text
+from maillage.graph.models.base import (
+    MAX_LABEL_CHARS,
+    AuthoredItem,
+    Identifier,
+    Iri,
+    Label,
+    NodeModel,
+    Text,
+)
 from maillage.graph.models.mapping import concept, link, literal, nested, text
 from maillage.graph.namespaces import DCTERMS, MLG, ORG, PROV, RDFS, XSD
 
@@ -27,11 +35,13 @@ class DocumentFile(NodeModel):
 
     rdf_types: ClassVar[tuple[NamedNode, ...]] = (MLG.File,)
 
-    file_name: Annotated[str, literal(MLG.fileName, XSD.string)]
+    file_name: Annotated[
+        str, Field(max_length=MAX_LABEL_CHARS), literal(MLG.fileName, XSD.string)
+    ]
     sha256: Annotated[
         str | None, Field(pattern=r"^[0-9a-f]{64}$"), literal(MLG.sha256, XSD.string)
     ] = None
-    media_type: Annotated[str | None, literal(MLG.mediaType, XSD.string)] = None
+    media_type: Annotated[Identifier | None, literal(MLG.mediaType, XSD.string)] = None
     byte_size: Annotated[
         int | None, Field(ge=0), literal(MLG.byteSize, XSD.integer)
     ] = None
@@ -46,7 +56,7 @@ class Document(AuthoredItem):
     item_type: ClassVar[str] = "document"
     rdf_types: ClassVar[tuple[NamedNode, ...]] = (MLG.Document,)
 
-    title: Annotated[Text, text(DCTERMS["title"])]
+    title: Annotated[Label, text(DCTERMS["title"])]
     description: Annotated[Text | None, text(DCTERMS.description)] = None
     document_type: Annotated[Iri, concept(DCTERMS.type, "document-type")]
     phase: Annotated[Iri | None, concept(MLG.phase, "phase")] = None
@@ -58,8 +68,8 @@ class Document(AuthoredItem):
         list[Iri], link(MLG.aboutCompetence, MLG.Competence)
     ] = []
     about_actors: Annotated[list[Iri], link(MLG.aboutActor, ORGANISATION)] = []
-    keywords: Annotated[list[Text], literal(MLG.keyword, XSD.string)] = []
-    language: Annotated[str | None, literal(DCTERMS.language, XSD.string)] = None
+    keywords: Annotated[list[Label], literal(MLG.keyword, XSD.string)] = []
+    language: Annotated[Identifier | None, literal(DCTERMS.language, XSD.string)] = None
     produced_at: Annotated[Iri | None, link(MLG.producedAt, MLG.Event)] = None
     files: Annotated[list[DocumentFile], nested(MLG.file, "file")] = []
 
@@ -94,7 +104,7 @@ class Action(AuthoredItem):
     item_type: ClassVar[str] = "action"
     rdf_types: ClassVar[tuple[NamedNode, ...]] = (MLG.Action,)
 
-    title: Annotated[Text, text(DCTERMS["title"])]
+    title: Annotated[Label, text(DCTERMS["title"])]
     number: Annotated[int, Field(ge=1), literal(MLG.number, XSD.integer)]
     description: Annotated[Text | None, text(DCTERMS.description)] = None
     objectives: Annotated[list[Text], Field(min_length=1), text(MLG.objective)]
@@ -127,7 +137,7 @@ class Event(AuthoredItem):
     item_type: ClassVar[str] = "event"
     rdf_types: ClassVar[tuple[NamedNode, ...]] = (MLG.Event,)
 
-    title: Annotated[Text, text(DCTERMS["title"])]
+    title: Annotated[Label, text(DCTERMS["title"])]
     event_kind: Annotated[Iri, concept(MLG.eventKind, "event-kind")]
     phase: Annotated[Iri | None, concept(MLG.phase, "phase")] = None
     date: Annotated[dt.date | None, literal(DCTERMS.date, XSD.date)] = None

@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Request, Response
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from maillage.graph.access import User
 from maillage.graph.users import (
@@ -24,8 +24,13 @@ from maillage.graph.users import (
     parse_role,
     utc_now,
 )
+from maillage.graph.models.base import MAX_LIST_ITEMS
 from maillage.server.deps import DirectoryDep, require_administrator
 from maillage.server.errors import ErrorBody
+from maillage.server.parameters import (
+    reject_repeated_parameters,
+    reject_unknown_parameters,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -37,6 +42,11 @@ def _log_administrator(
 
 
 ADMIN_ERRORS: dict[int | str, dict[str, object]] = {
+    400: {
+        "model": ErrorBody,
+        "description": "A body that is not JSON, or a query parameter repeated or "
+        "unknown.",
+    },
     401: {"model": ErrorBody, "description": "No token, or an invalid one."},
     403: {"model": ErrorBody, "description": "The user is not an administrator."},
     404: {"model": ErrorBody, "description": "No such user, group or token."},
@@ -44,32 +54,57 @@ ADMIN_ERRORS: dict[int | str, dict[str, object]] = {
         "model": ErrorBody,
         "description": "The name is taken, or the change would leave no administrator.",
     },
-    422: {"model": ErrorBody, "description": "Invalid body or parameter."},
+    422: {
+        "model": ErrorBody,
+        "description": "Invalid body or parameter, or a body field that is unknown.",
+    },
 }
 
 router = APIRouter(
     prefix="/api/admin",
     tags=["administration"],
-    dependencies=[Depends(_log_administrator)],
+    dependencies=[
+        Depends(_log_administrator),
+        Depends(reject_repeated_parameters),
+        Depends(reject_unknown_parameters),
+    ],
     responses=ADMIN_ERRORS,
 )
 
 RoleName = Literal["reader", "editor", "administrator"]
 NO_STORE = {"Cache-Control": "no-store"}
+# User and group names have at most 64 characters (`maillage.graph.users`). This
+# looser bound rejects a huge value before the user directory reads it.
+MAX_NAME_CHARS = 200
 
 
-class UserCreate(BaseModel):
-    name: str = Field(description="1 to 64 characters among a-z 0-9 . _ -.")
+class RequestBody(BaseModel):
+    """A request body of this API, in which an unknown field is a 422 error."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+Name = Annotated[str, Field(max_length=MAX_NAME_CHARS)]
+
+
+class UserCreate(RequestBody):
+    name: Name = Field(description="1 to 64 characters among a-z 0-9 . _ -.")
     role: RoleName
-    groups: list[str] = Field(default_factory=list, description="Existing groups.")
+    groups: list[Name] = Field(
+        default_factory=list,
+        max_length=MAX_LIST_ITEMS,
+        description="Existing groups.",
+    )
 
 
-class UserUpdate(BaseModel):
+class UserUpdate(RequestBody):
     """A change of a user: fields left out keep their value."""
 
     role: RoleName | None = None
-    groups: list[str] | None = Field(
-        default=None, description="The user's groups, replacing the current ones."
+    groups: list[Name] | None = Field(
+        default=None,
+        max_length=MAX_LIST_ITEMS,
+        description="The user's groups, replacing the current ones.",
     )
 
 
@@ -80,8 +115,8 @@ class UserPublic(BaseModel):
     created_at: datetime
 
 
-class GroupCreate(BaseModel):
-    name: str = Field(description="The name that items give in `mlg:readableBy`.")
+class GroupCreate(RequestBody):
+    name: Name = Field(description="The name that items give in `mlg:readableBy`.")
     description: str = Field(default="", max_length=500)
 
 
@@ -92,8 +127,8 @@ class GroupPublic(BaseModel):
     created_at: datetime
 
 
-class TokenCreate(BaseModel):
-    user: str
+class TokenCreate(RequestBody):
+    user: Name
     label: str = Field(
         default="",
         max_length=MAX_LABEL_LENGTH,
@@ -106,7 +141,7 @@ class TokenCreate(BaseModel):
     )
 
 
-class TokenUpdate(BaseModel):
+class TokenUpdate(RequestBody):
     expires_at: datetime = Field(
         description="The new expiry date, with a time zone; now or a past date "
         "expires the token at once."
@@ -216,7 +251,10 @@ def delete_member(name: str, user: str, directory: DirectoryDep) -> GroupPublic:
 @router.get("/tokens", summary="List the tokens")
 def list_tokens(
     directory: DirectoryDep,
-    user: Annotated[str | None, Query(description="Only this user's tokens.")] = None,
+    user: Annotated[
+        str | None,
+        Query(max_length=MAX_NAME_CHARS, description="Only this user's tokens."),
+    ] = None,
 ) -> list[TokenPublic]:
     """Return the tokens, newest first, with their state; never the secrets."""
     now = utc_now()

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse, Response
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel
@@ -17,15 +17,34 @@ from pyoxigraph import NamedNode
 from maillage.graph import repository
 from maillage.graph.errors import InvalidIdentifierError
 from maillage.graph.iris import ITEM_TYPES
-from maillage.graph.repository import MAX_LIMIT
+from maillage.graph.repository import MAX_LIMIT, MAX_OFFSET
 from maillage.server.deps import GraphsDep, IrisDep, StoreDep
-from maillage.server.errors import ERROR_RESPONSES
+from maillage.server.errors import ERROR_RESPONSES, ErrorBody
 from maillage.server.negotiation import negotiate
+from maillage.server.parameters import (
+    reject_repeated_parameters,
+    reject_unknown_parameters,
+)
 from maillage.server.representations import JSON_LD, N_TRIPLES, TURTLE, rdf_response
 from maillage.server.routes import history, items_write
 from maillage.server.writing import check_item_type, item_etag, not_acceptable
 
-router = APIRouter(prefix="/api", tags=["items"], responses=ERROR_RESPONSES)
+# Every route of /api, writes and history included, rejects a repeated parameter. The
+# read routes of this module also reject parameters they do not declare.
+router = APIRouter(
+    prefix="/api",
+    tags=["items"],
+    responses={
+        **ERROR_RESPONSES,
+        400: {
+            "model": ErrorBody,
+            "description": "Invalid item key, or a query parameter that is repeated, "
+            "unknown or not among its accepted values.",
+        },
+    },
+    dependencies=[Depends(reject_repeated_parameters)],
+)
+STRICT = [Depends(reject_unknown_parameters)]
 
 JSON = "application/json"
 ITEM_MEDIA_TYPES = (JSON, JSON_LD, TURTLE, N_TRIPLES)
@@ -51,7 +70,9 @@ class ItemPage(BaseModel):
     next: str | None
 
 
-Offset = Annotated[int, Query(ge=0, description="Number of items to skip.")]
+Offset = Annotated[
+    int, Query(ge=0, le=MAX_OFFSET, description="Number of items to skip.")
+]
 Limit = Annotated[
     int, Query(ge=0, le=MAX_LIMIT, description=f"Page size, at most {MAX_LIMIT}.")
 ]
@@ -72,9 +93,20 @@ ClassFilter = Annotated[
         "such as `mlg:Deliberation`.",
     ),
 ]
+Sort = Annotated[
+    str,
+    Query(
+        max_length=100,
+        description="Order of the items: `iri` (default), `label` (ignoring case "
+        "and accents, items without a label last) or `modified` (newest first, items "
+        "never written through the API last).",
+    ),
+]
 
 
-@router.get("", summary="List the item types with their counts")
+@router.get(
+    "", summary="List the item types with their counts", dependencies=STRICT
+)
 def read_types(
     request: Request, store: StoreDep, iris: IrisDep, graphs: GraphsDep
 ) -> TypeList:
@@ -95,6 +127,7 @@ def read_types(
     name="list_items",
     summary="List the items of one type",
     response_model=ItemPage,
+    dependencies=STRICT,
 )
 def list_items(
     item_type: str,
@@ -106,8 +139,12 @@ def list_items(
     limit: Limit = 50,
     q: TitleFilter = None,
     rdf_class: ClassFilter = None,
+    sort: Sort = "iri",
 ) -> JSONResponse:
-    """Return one page of the items of `item_type` that the user may read."""
+    """Return one page of the items of `item_type` that the user may read.
+
+    Raises a 400 error for a `sort` that is not one of `repository.SORTS`.
+    """
     check_item_type(item_type)
     page = repository.list_items(
         store,
@@ -118,6 +155,7 @@ def list_items(
         limit=limit,
         title_contains=q,
         rdf_class=parse_class_filter(rdf_class),
+        sort=sort,
     )
     following = offset + limit
     next_url = None
@@ -137,6 +175,7 @@ def list_items(
 @router.get(
     "/{item_type}/{key}",
     summary="Read one item",
+    dependencies=STRICT,
     responses={
         200: {
             "content": {media_type: {} for media_type in ITEM_MEDIA_TYPES[1:]},
@@ -196,8 +235,7 @@ def parse_class_filter(value: str | None) -> NamedNode | None:
         raise RequestValidationError([error]) from exc
 
 
-# NOTE: Starlette's 405 names the methods of the first route whose path matches only.
-# These routes come after the read routes, so `Allow` on `/api/{type}` says GET,
-# although POST is accepted there too.
+# A 405 lists the methods of every route of the path (`maillage.server.errors`), so
+# `Allow` on `/api/{type}` names POST from these routes too.
 router.include_router(items_write.router)
 router.include_router(history.router)

@@ -22,20 +22,26 @@ from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException
 
 from maillage.graph.access import User
-from maillage.graph.errors import MalformedRequestError, PayloadTooLargeError
+from maillage.graph.errors import (
+    MaillageError,
+    MalformedRequestError,
+    PayloadTooLargeError,
+    UnsupportedMediaTypeError,
+)
 from maillage.graph.iris import Iris
 from maillage.graph.namespaces import PREFIXES
 from maillage.graph.ontology import jsonld_context
+from maillage.graph.rdf_syntax import rdf_syntax_error
 from maillage.graph.rdfio import FORMATS, format_for_media_type, format_for_path
 from maillage.graph.sparql import graph_store
 from maillage.graph.sparql.graph_store import RdfPart
+from maillage.server import auth
 from maillage.server.deps import (
     GraphsDep,
     IrisDep,
     SettingsDep,
     StoreDep,
     UserDep,
-    require_editor,
 )
 from maillage.server.errors import NotAcceptableError
 from maillage.server.negotiation import negotiate
@@ -229,7 +235,7 @@ def _writable_target(request: Request, user: User) -> NamedNode:
 
 
 def _check_editor(user: User) -> None:
-    require_editor(user)
+    auth.check_editor(user)
 
 
 async def _read_triples(request: Request, iris: Iris, limit: int) -> list[Triple]:
@@ -244,27 +250,70 @@ async def _read_triples(request: Request, iris: Iris, limit: int) -> list[Triple
     if header.split(";", 1)[0].strip().lower() == MULTIPART:
         parts = await _read_multipart(request, limit)
     else:
+        check_charset(header)
         rdf_format = format_for_media_type(header)
-        parts = [RdfPart(await read_body(request, limit), rdf_format)]
+        parts = [(RdfPart(await read_body(request, limit), rdf_format), "the body")]
     contexts = {f"{iris.base}/ns/context.jsonld": jsonld_context()}
-    return await run_in_threadpool(
-        graph_store.parse_graph,
-        parts,
-        base_iri=iris.document_base,
-        inline_contexts=contexts,
-    )
+    triples: list[Triple] = []
+    for part, source in parts:
+        triples += await run_in_threadpool(
+            _parse_part, part, source, iris.document_base, contexts
+        )
+    return triples
 
 
-async def _read_multipart(request: Request, limit: int) -> list[RdfPart]:
+def _parse_part(
+    part: RdfPart, source: str, base_iri: str, contexts: dict[str, bytes]
+) -> list[Triple]:
+    """Parse one RDF document of the body; a syntax error names `source`."""
+    try:
+        return graph_store.parse_graph(
+            [part], base_iri=base_iri, inline_contexts=contexts
+        )
+    except MalformedRequestError as exc:
+        # NOTE: `rdfio.parse_rdf` quotes Oxigraph's text in its message; the error
+        # is built again from the parser's exception, in maillage's words.
+        if isinstance(exc.__cause__, SyntaxError):
+            cause = exc.__cause__
+            raise rdf_syntax_error(cause, part.rdf_format.name, source) from cause
+        raise
+
+
+def check_charset(content_type: str) -> None:
+    """Raise `UnsupportedMediaTypeError` for a charset other than UTF-8.
+
+    Every RDF syntax that maillage reads is UTF-8 text, and the parsers read no other
+    encoding, so a body declared in another one is rejected before it is read.
+    """
+    for parameter in content_type.split(";")[1:]:
+        name, _, value = parameter.partition("=")
+        if name.strip().lower() != "charset":
+            continue
+        charset = value.strip().strip('"').lower()
+        if charset not in _UTF_8:
+            raise UnsupportedMediaTypeError(
+                f"unsupported charset {value.strip()[:40]!r} in Content-Type "
+                f"{content_type[:100]!r}: send RDF as UTF-8, with charset=utf-8 or "
+                "no charset"
+            )
+
+
+_UTF_8 = ("utf-8", "utf8")
+
+
+async def _read_multipart(request: Request, limit: int) -> list[tuple[RdfPart, str]]:
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > limit:
         raise PayloadTooLargeError(
             f"the request body is larger than {limit} bytes, the limit of this "
             "endpoint"
         )
-    form = await request.form(
-        max_files=MAX_PARTS, max_fields=MAX_PARTS, max_part_size=limit
-    )
+    try:
+        form = await request.form(
+            max_files=MAX_PARTS, max_fields=MAX_PARTS, max_part_size=limit
+        )
+    except HTTPException as exc:
+        raise _multipart_error(str(exc.detail), limit) from exc
     parts = []
     for name, value in form.multi_items():
         if not isinstance(value, UploadFile):
@@ -273,13 +322,33 @@ async def _read_multipart(request: Request, limit: int) -> list[RdfPart]:
                 "document as a file part with its Content-Type"
             )
         if value.content_type and value.content_type != "application/octet-stream":
+            check_charset(value.headers.get("content-type", value.content_type))
             rdf_format = format_for_media_type(value.content_type)
         else:
             rdf_format = format_for_path(value.filename or name)
-        parts.append(RdfPart(await value.read(), rdf_format))
+        source = f"the multipart part {name[:80]!r}"
+        parts.append((RdfPart(await value.read(), rdf_format), source))
     if not parts:
         raise MalformedRequestError("the multipart body has no part: send RDF files")
     return parts
+
+
+def _multipart_error(reason: str, limit: int) -> MaillageError:
+    """Return the error for a multipart body that Starlette could not read."""
+    if "exceeded maximum size" in reason:
+        return PayloadTooLargeError(
+            f"a multipart part is larger than {limit} bytes, the limit of this "
+            "endpoint"
+        )
+    if reason.startswith("Too many"):
+        return MalformedRequestError(
+            f"the multipart body has more than {MAX_PARTS} parts: send at most "
+            f"{MAX_PARTS} RDF files per request"
+        )
+    return MalformedRequestError(
+        "the multipart/form-data body does not parse: check its boundary parameter "
+        "and the headers of each part"
+    )
 
 
 def _log_write(

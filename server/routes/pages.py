@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 from maillage.graph import repository
@@ -21,6 +21,7 @@ from maillage.server.deps import GraphsDep, IrisDep, StoreDep
 from maillage.server.errors import ERROR_RESPONSES
 from maillage.server.item_view import TYPE_LABELS, build_item_view
 from maillage.server.negotiation import negotiate
+from maillage.server.parameters import reject_repeated_parameters
 from maillage.server.representations import (
     FORMAT_NAMES,
     JSON_LD,
@@ -33,7 +34,10 @@ from maillage.server.templating import render_page
 
 logger = logging.getLogger(__name__)
 
-router = APIRouter(tags=["pages"])
+# A repeated `format` is a 400 error rather than the last value winning.
+router = APIRouter(
+    tags=["pages"], dependencies=[Depends(reject_repeated_parameters)]
+)
 
 HTML = "text/html"
 PAGE_MEDIA_TYPES = (HTML, TURTLE, JSON_LD, N_TRIPLES)

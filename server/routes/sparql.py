@@ -48,7 +48,7 @@ from maillage.server.deps import (
     UserDep,
 )
 from maillage.server.errors import NotAcceptableError
-from maillage.server.negotiation import negotiate
+from maillage.server.negotiation import negotiate, prefers_html_to
 from maillage.server.query_service import LimiterDep, PoolDep, query_slot
 from maillage.server.sparql_protocol import (
     FORM_MEDIA_TYPE,
@@ -144,7 +144,8 @@ async def read_sparql(
         )
     text = protocol.single("query")
     accept = request.headers.get("accept")
-    if text is None and protocol.single("format") is None and _is_browser(accept):
+    browser = prefers_html_to(accept, media_types("DESCRIPTION"))
+    if text is None and protocol.single("format") is None and browser:
         # A person who follows a link to the endpoint gets the page to write queries.
         return RedirectResponse(request.url_for("read_query_page"), status_code=303)
     choose = _format_chooser(accept, protocol.single("format"))
@@ -329,13 +330,6 @@ def _searcher(request: Request, graphs: list[NamedNode] | None) -> TextSearcher 
     if service is None:
         return None
     return SearchFunctions(service.index, graphs).search_all
-
-
-def _is_browser(accept: str | None) -> bool:
-    """Return True when Accept names HTML and ranks it above every RDF format."""
-    if not accept or "text/html" not in accept.lower():
-        return False
-    return negotiate(accept, ["text/html", *media_types("DESCRIPTION")]) == "text/html"
 
 
 def _response(answer: QueryAnswer) -> Response:

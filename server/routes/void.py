@@ -16,7 +16,7 @@ from maillage.graph.sparql.formats import GRAPH_FORMATS
 from maillage.graph.void import SD, VOID, describe_dataset
 from maillage.server.deps import GraphsDep, SettingsDep, StoreDep
 from maillage.server.errors import NotAcceptableError
-from maillage.server.negotiation import negotiate
+from maillage.server.negotiation import negotiate, prefers_html_to
 from maillage.server.query_service import LimiterDep, query_slot
 
 router = APIRouter(tags=["SPARQL"])
@@ -40,7 +40,9 @@ async def read_void(
 ) -> Response:
     """Return the counts of the readable dataset and of each of its named graphs."""
     accept = request.headers.get("accept", "")
-    media_type = negotiate(accept, OFFERED)
+    # A browser shows Turtle as text instead of saving it as a file.
+    shown_as_text = prefers_html_to(accept, OFFERED)
+    media_type = OFFERED[0] if shown_as_text else negotiate(accept, OFFERED)
     if media_type is None:
         raise NotAcceptableError(
             f"no format of the VoID description matches Accept {accept[:200]!r}; "
@@ -54,7 +56,8 @@ async def read_void(
             describe_dataset, store, graphs, dataset=dataset, endpoint=endpoint
         )
     body = serialize(triples, format=offer.rdf_format, prefixes=_PREFIXES)
-    return Response(body or b"", media_type=media_type, headers={"Vary": "Accept"})
+    sent_type = "text/plain" if shown_as_text else media_type
+    return Response(body or b"", media_type=sent_type, headers={"Vary": "Accept"})
 
 
 @router.get("/.well-known/void", include_in_schema=False, response_class=Response)

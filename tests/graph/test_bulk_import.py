@@ -97,8 +97,7 @@ def test_import_reports_failed_rows(writer, folder, tmp_path, iris):
         RowFailure(
             2,
             "diagnostic.txt",
-            "issued: Input should be a valid date or datetime, invalid character "
-            "in year",
+            "issued: 'pas-une-date' is not a date in the form YYYY-MM-DD",
         ),
         RowFailure(3, "absent.pdf", f"file 'absent.pdf' not found in {folder}"),
         RowFailure(

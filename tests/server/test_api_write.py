@@ -93,12 +93,12 @@ def test_create_invalid_body(client, iris):
     response = client.post("/api/document", json=body, headers=EDITOR)
     assert response.status_code == 422, response.text
     assert response.json() == {
-        "detail": "invalid document: visibility: Field required; "
-        "title: Input should be a valid string",
+        "detail": "invalid document: visibility: missing required field; "
+        "title: must be a string, not a number",
         "code": "validation_failed",
         "errors": [
-            {"field": "visibility", "message": "Field required"},
-            {"field": "title", "message": "Input should be a valid string"},
+            {"field": "visibility", "message": "missing required field"},
+            {"field": "title", "message": "must be a string, not a number"},
         ],
     }
 

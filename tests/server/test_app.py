@@ -89,10 +89,11 @@ def test_wrong_method_not_allowed(client):
     response = client.delete("/api/document")
     assert response.status_code == 405, response.text
     assert response.json() == {
-        "detail": "method DELETE is not allowed on '/api/document'; allowed: GET",
+        "detail": "method DELETE is not allowed on '/api/document'; "
+        "allowed: GET, POST",
         "code": "method_not_allowed",
     }
-    assert response.headers["allow"] == "GET"
+    assert response.headers["allow"] == "GET, POST"
 
 
 def test_unexpected_error_hides_message(app, caplog):

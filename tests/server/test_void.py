@@ -107,3 +107,11 @@ def test_void_literal_type(client):
     triples = description.value(DATASET, VOID.triples)
     assert isinstance(triples, RDFLiteral)
     assert triples.datatype == URIRef("http://www.w3.org/2001/XMLSchema#integer")
+
+
+def test_void_shows_as_text_in_a_browser(client):
+    accept = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+    response = client.get("/void", headers={"Accept": accept})
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"].startswith("text/plain")
+    assert "void:Dataset" in response.text
