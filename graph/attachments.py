@@ -288,8 +288,8 @@ class Attacher:
         files = [file.model_dump(mode="json") for file in [*current, new_file]]
         note = comment or f"attach the file {new_file.file_name}"
         with self._recording(state.iri.value):
-            written = self.writer.patch(
-                "document", key, {"files": files}, user, if_match=if_match, comment=note
+            written = self.writer.update_files(
+                key, files, user, if_match=if_match, comment=note
             )
         logger.info(
             "attached the file %s (%s, %d bytes) to %s",
@@ -299,6 +299,34 @@ class Attacher:
             state.iri.value,
         )
         return Attachment(new_file, extracted, written, created=True)
+
+    def detach(
+        self,
+        key: str,
+        sha256: str,
+        user: User,
+        *,
+        if_match: str | None,
+        comment: str | None = None,
+    ) -> ItemState:
+        """Remove the file of content `sha256` from the document, as a new revision.
+
+        The stored bytes stay while a revision describes them, so a revert can bring
+        the file back; a purge of the document deletes them. Raise `NotFoundError`
+        when the document has no such file, and the errors of `check`.
+        """
+        state = self.check(key, user, if_match)
+        current = Document.from_triples(self.iris, state.iri, state.triples).files
+        removed = find_file(list(state.triples), state.iri, sha256)
+        kept = [file for file in current if file.sha256 != sha256]
+        files = [file.model_dump(mode="json") for file in kept]
+        note = comment or f"detach the file {removed.file_name}"
+        with self._recording(state.iri.value):
+            written = self.writer.update_files(
+                key, files, user, if_match=if_match, comment=note
+            )
+        logger.info("detached the file %s from %s", sha256, state.iri.value)
+        return written
 
     def _extract(self, stored: StoredFile) -> ExtractedText:
         path = self.writer.files.path(stored.sha256) if self.writer.files else None

@@ -16,10 +16,11 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, ExitStack, contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
+from pydantic import ValidationError as PydanticValidationError
 from pyoxigraph import Literal, NamedNode, Triple
 
 from maillage.graph.access import Role, User, readable_graphs
@@ -33,7 +34,7 @@ from maillage.graph.errors import (
 )
 from maillage.graph.files import FileStore
 from maillage.graph.iris import KEY_PATTERN, Iris, slugify
-from maillage.graph.models import MODELS, ItemModel
+from maillage.graph.models import MODELS, DocumentFile, ItemModel
 from maillage.graph.namespaces import DCTERMS, MLG, XSD
 from maillage.graph.revisions import (
     ItemState,
@@ -118,13 +119,23 @@ class TransitionNotAllowedError(ConflictError):
     code = "transition_not_allowed"
 
 
+# Opens a block around the write of an item graph, given the item IRI.
+Recording = Callable[[NamedNode], AbstractContextManager[object]]
+
+
 @dataclass
 class WriteHooks:
-    """Functions called with the item IRI after a write, such as index updates.
+    """Functions called with the item IRI around and after a write.
 
-    A hook that raises is logged and does not undo the write.
+    `recording` context managers wrap each change of an item graph, such as
+    `SearchService.recording`, which journals the IRI before the change and re-indexes
+    it after. One that fails on entry stops the write. The block's exception, if any,
+    reaches them, and an error they raise on a successful exit is logged and does not
+    undo the write. `on_write`, `on_delete` and `on_purge` run after the write; one
+    that raises is logged and does not undo it either.
     """
 
+    recording: list[Recording] = field(default_factory=list)
     on_write: list[Callable[[NamedNode], None]] = field(default_factory=list)
     on_delete: list[Callable[[NamedNode], None]] = field(default_factory=list)
     on_purge: list[Callable[[NamedNode], None]] = field(default_factory=list)
@@ -203,9 +214,18 @@ class ContentWriter:
         if_match: str | None,
         comment: str | None = None,
     ) -> ItemState:
-        """Replace an item by a JSON body, if `if_match` names its current version."""
+        """Replace an item by a JSON body, if `if_match` names its current version.
+
+        The body may leave out `files` or repeat the document's current files; other
+        files raise `ValidationFailedError`, since files change through `update_files`.
+        """
+
+        def checked_body(state: ItemState) -> object:
+            check_files_unchanged(item_type, body, self._current_files(state))
+            return body
+
         return self._rewrite(
-            item_type, key, user, if_match, "update", comment, lambda state: body
+            item_type, key, user, if_match, "update", comment, checked_body
         )
 
     def patch(
@@ -218,7 +238,12 @@ class ContentWriter:
         if_match: str | None,
         comment: str | None = None,
     ) -> ItemState:
-        """Apply a JSON Merge Patch (RFC 7396) to the item's JSON, then replace it."""
+        """Apply a JSON Merge Patch (RFC 7396) to the item's JSON, then replace it.
+
+        A patch that names `files` raises `ValidationFailedError`, since files change
+        through `update_files`.
+        """
+        check_files_unchanged(item_type, patch, None)
         return self._rewrite(
             item_type,
             key,
@@ -227,6 +252,32 @@ class ContentWriter:
             "patch",
             comment,
             lambda state: merge_patch(self._model_json(item_type, state), patch),
+        )
+
+    def update_files(
+        self,
+        key: str,
+        files: list[dict[str, object]],
+        user: User,
+        *,
+        if_match: str | None,
+        comment: str | None = None,
+    ) -> ItemState:
+        """Replace the file nodes of a document, as the files routes do.
+
+        `files` lists the JSON form of each `DocumentFile`. Clients reach this only
+        through the attach and detach routes, which store or check the files first.
+        """
+        return self._rewrite(
+            "document",
+            key,
+            user,
+            if_match,
+            "patch",
+            comment,
+            lambda state: merge_patch(
+                self._model_json("document", state), {"files": files}
+            ),
         )
 
     def revert(
@@ -364,7 +415,8 @@ class ContentWriter:
             if state.status == "live":
                 self._check_unlinked(item_type, key, state, None)
             hashes = file_hashes(state.triples) | self.revisions.file_hashes(state.iri)
-            self.store.drop_graph(state.graph)
+            with self._recording(state.iri):
+                self.store.drop_graph(state.graph)
             self.revisions.purge(state.iri)
             when = utc_now()
             self.revisions.record_purge(state.iri, user, when)
@@ -422,7 +474,25 @@ class ContentWriter:
         *,
         delete: bool = False,
     ) -> None:
-        """Record the revision, write the item graph, and drop the record on failure."""
+        """Record the revision, write the item graph, and drop the record on failure.
+
+        The `recording` hooks wrap the revision and the graph write.
+        """
+        with self._recording(state.iri):
+            applied, numbers = self._commit_recorded(state, revision, content, delete)
+        if not applied:
+            self._forget(state.iri, numbers)
+            raise PreconditionFailedError(
+                f"{state.iri.value} changed during the write; read it again and retry"
+            )
+
+    def _commit_recorded(
+        self,
+        state: ItemState,
+        revision: Revision,
+        content: list[Triple],
+        delete: bool,
+    ) -> tuple[bool, list[int]]:
         numbers = []
         number = state.head + 1
         if state.status == "live" and state.head == 0:
@@ -440,11 +510,19 @@ class ContentWriter:
         except BaseException:
             self._forget(state.iri, numbers)
             raise
-        if not applied:
-            self._forget(state.iri, numbers)
-            raise PreconditionFailedError(
-                f"{state.iri.value} changed during the write; read it again and retry"
-            )
+        return applied, numbers
+
+    @contextmanager
+    def _recording(self, iri: NamedNode) -> Iterator[None]:
+        """Run the block inside every `recording` hook; see `WriteHooks`."""
+        with ExitStack() as stack:
+            for recording in self.hooks.recording:
+                stack.enter_context(recording(iri))
+            yield
+            try:
+                stack.close()
+            except Exception:
+                logger.exception("a recording hook failed after writing %s", iri.value)
 
     def _forget(self, iri: NamedNode, numbers: list[int]) -> None:
         for number in numbers:
@@ -514,6 +592,11 @@ class ContentWriter:
         if not may_read(self.iris, user, state.graph, triples):
             raise NotFoundError(f"no revision {number} of {state.iri.value}")
         return triples
+
+    def _current_files(self, state: ItemState) -> list[object]:
+        if not _has_files(state):
+            return []
+        return list(self._current_json(state).get("files") or [])
 
     def _current_json(self, state: ItemState) -> dict[str, object]:
         ref = self.iris.parse_item(state.iri.value)
@@ -747,6 +830,43 @@ def check_if_match(state: ItemState, if_match: str | None) -> None:
         f"{state.iri.value} changed since it was read: If-Match "
         f"{if_match[:100]!r} does not name the current ETag; read it again"
     )
+
+
+def check_files_unchanged(
+    item_type: str, body: object, current: list[object] | None
+) -> None:
+    """Raise `ValidationFailedError` when a client's body would change `files`.
+
+    Files change only through the files routes, which store the bytes and compute
+    their SHA-256, so a client cannot point a document at another item's file. A body
+    may leave `files` out, or give the `current` files unchanged, as a read returns
+    them. With `current` None, any `files` raises, as for a merge patch.
+    """
+    if not isinstance(body, dict) or "files" not in body:
+        return
+    if current is not None and _same_files(body["files"], current):
+        return
+    route = "POST or DELETE /api/document/{key}/files"
+    raise invalid(
+        item_type,
+        [
+            error(
+                "files",
+                f"files change only through {route}; leave the field out",
+            )
+        ],
+    )
+
+
+def _same_files(sent: object, current: list[object]) -> bool:
+    if not isinstance(sent, list) or len(sent) != len(current):
+        return False
+    try:
+        parsed = [DocumentFile.model_validate(file) for file in sent]
+        kept = [DocumentFile.model_validate(file) for file in current]
+    except PydanticValidationError:
+        return False
+    return parsed == kept
 
 
 def key_for(item_type: str, body: object) -> str:

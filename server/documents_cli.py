@@ -2,13 +2,15 @@
 
 It writes through the same checks and revisions as the REST API, as the user named
 by `--user` with the editor role. Rows that fail are listed with their reason at the
-end, and the command then exits with status 1; the other rows are imported.
+end, and the command then exits with status 1; the other rows are imported. The
+search index follows each row as the server's writes do. When the index cannot open,
+it is marked so that the next server start rebuilds it.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import Annotated
 
 import typer
 from rich.console import Console
@@ -23,18 +25,24 @@ from maillage.graph.bulk_import import (
 )
 from maillage.graph.errors import MaillageError
 from maillage.graph.iris import Iris
-from maillage.graph.settings import Settings, load_settings
+from maillage.graph.settings import Settings
 from maillage.graph.store import GraphStore
 from maillage.graph.writes import (
     WORKFLOW_STATES,
     ContentWriter,
     open_content_writer,
 )
+from maillage.server.cli_options import (
+    VISIBILITIES,
+    BaseIriOption,
+    DataOption,
+    StoreOption,
+    fail,
+    import_settings,
+    indexed_writes,
+)
 
 console = Console()
-error_console = Console(stderr=True)
-
-VISIBILITIES = ("public", "partners", "restricted")
 
 
 def import_documents_command(
@@ -75,38 +83,21 @@ def import_documents_command(
     user: Annotated[
         str, typer.Option(help="Name recorded as the author of each revision.")
     ] = "import",
-    store: Annotated[
-        Path | None,
-        typer.Option(
-            "--store", help="Folder of the Oxigraph store [env: MAILLAGE_STORE_PATH]."
-        ),
-    ] = None,
-    data: Annotated[
-        Path | None,
-        typer.Option(
-            "--data",
-            help="Folder of files and revisions [env: MAILLAGE_DATA_PATH].",
-        ),
-    ] = None,
-    base_iri: Annotated[
-        str | None,
-        typer.Option(
-            "--base-iri", help="Base of every item IRI [env: MAILLAGE_BASE_IRI]."
-        ),
-    ] = None,
+    store: StoreOption = None,
+    data: DataOption = None,
+    base_iri: BaseIriOption = None,
 ) -> None:
     """Import documents from a folder, described by a CSV file; report failed rows."""
-    if visibility not in VISIBILITIES:
-        _fail(f"unknown visibility {visibility!r}; accepted: {', '.join(VISIBILITIES)}")
-    if state not in WORKFLOW_STATES:
-        _fail(f"unknown state {state!r}; accepted: {', '.join(WORKFLOW_STATES)}")
-    settings = _settings(store, data, base_iri)
+    settings = import_settings(
+        store, data, base_iri, visibility=visibility, state=state
+    )
     author = User(user, Role.EDITOR)
 
     graph_store = GraphStore(settings.store_path)
     try:
         writer = open_content_writer(graph_store, Iris(settings.base_iri), settings)
-        report = _run(writer, folder, metadata, author, visibility, state, settings)
+        with indexed_writes(writer, settings):
+            report = _run(writer, folder, metadata, author, visibility, state, settings)
     finally:
         graph_store.close()
     _print_report(report)
@@ -143,7 +134,7 @@ def _run(
                 progress=advance,
             )
         except MaillageError as exc:
-            _fail(exc.message)
+            fail(exc.message)
         progress.update(task, description="Documents imported", completed=1, total=1)
     return report
 
@@ -162,15 +153,3 @@ def _print_report(report: DocumentImportReport) -> None:
             "files of the folder without a row: " + ", ".join(report.unlisted),
             highlight=False,
         )
-
-
-def _settings(store: Path | None, data: Path | None, base_iri: str | None) -> Settings:
-    try:
-        return load_settings(store_path=store, data_path=data, base_iri=base_iri)
-    except ValueError as exc:
-        _fail(f"invalid settings: {exc}")
-
-
-def _fail(message: str) -> NoReturn:
-    error_console.print(f"[red]error:[/red] {message}", highlight=False)
-    raise typer.Exit(code=1)

@@ -26,6 +26,7 @@ from maillage.graph.legal.csv_import import (
 from maillage.graph.settings import Settings, load_settings
 from maillage.graph.store import GraphStore
 from maillage.graph.writes import WORKFLOW_STATES, open_content_writer
+from maillage.server.cli_options import indexed_writes
 
 console = Console()
 error_console = Console(stderr=True)
@@ -94,9 +95,10 @@ def import_legal_events_command(
     graph_store = GraphStore(settings.store_path)
     try:
         writer = open_content_writer(graph_store, Iris(settings.base_iri), settings)
-        report = import_legal_events(
-            writer, csv_file, author, visibility=visibility, workflow_state=state
-        )
+        with indexed_writes(writer, settings):
+            report = import_legal_events(
+                writer, csv_file, author, visibility=visibility, workflow_state=state
+            )
     except MaillageError as exc:
         _fail(exc.message)
     finally:

@@ -4,9 +4,10 @@ tantivy's `SnippetGenerator` analyses the whole stored field to find the best fr
 which costs about a millisecond per 1,500 words. For a long `text` field,
 `SnippetCutter` therefore first looks in Python for the words that have one of the
 query's stems. A regular expression finds the words that start like a stem, and the
-analyzer stems each of them to confirm it. The generator then works on a window of the
-text around the best place. It still decides what matches, so a wrong guess only costs
-a second try on the whole field.
+analyzer stems each of them to confirm it. It reads the first `FIRST_SCAN_CHARS` of the
+text, and the rest only when they hold no window with every stem of the query. The
+generator then works on a window of the text around the best place. It still decides
+what matches, so a wrong guess only costs a second try on the whole field.
 """
 
 from __future__ import annotations
@@ -29,6 +30,9 @@ LEADING_FIELDS = ("description", "text", "title")
 WINDOW_THRESHOLD = 4 * SNIPPET_CHARS
 # Matching words kept per stem and text.
 MAX_CANDIDATES = 20
+# Characters of a long text searched first: when they hold a window with every stem
+# of the query, the rest of the text cannot offer a better one.
+FIRST_SCAN_CHARS = 8 * SNIPPET_CHARS
 
 # Letters that ASCII folding took the accent off, and the ligatures it expanded.
 _FOLDED = {
@@ -80,7 +84,9 @@ class SnippetCutter:
         value = document.get_first(name) or ""
         if len(value) <= WINDOW_THRESHOLD:
             return highlight(self._generator(name).snippet_from_doc(document))
-        words = self._finder.find(value)
+        words = self._finder.find(value[:FIRST_SCAN_CHARS])
+        if not words or _best_window(words)[1] < len(self._finder.stems):
+            words = self._finder.find(value)
         if not words:
             return None
         for start in _best_starts(words):
@@ -217,6 +223,16 @@ def _accented(prefix: str) -> str:
 def _best_starts(words: list[tuple[int, str]]) -> list[int]:
     """Return up to two window starts: the one with the most distinct stems, then the
     first matching word.
+    """
+    best_start, _ = _best_window(words)
+    starts = [best_start]
+    if words[0][0] != best_start:
+        starts.append(words[0][0])
+    return starts
+
+
+def _best_window(words: list[tuple[int, str]]) -> tuple[int, int]:
+    """Return the start of the best window and its number of distinct stems.
 
     The best start is the earliest word that begins a stretch of `SNIPPET_CHARS` with
     the most distinct stems.
@@ -234,10 +250,7 @@ def _best_starts(words: list[tuple[int, str]]) -> list[int]:
             left += 1
         if len(inside) > best_count:
             best_start, best_count = words[left][0], len(inside)
-    starts = [best_start]
-    if words[0][0] != best_start:
-        starts.append(words[0][0])
-    return starts
+    return best_start, best_count
 
 
 def _window(text: str, start: int) -> str:

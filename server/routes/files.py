@@ -1,4 +1,4 @@
-"""Files of documents: upload with `POST /api/document/{key}/files`, and download.
+"""Files of documents: attach with `POST /api/document/{key}/files`, detach, download.
 
 The upload's body is the file's bytes, sent as they are; the client names the file
 with the `filename` query parameter or a `Content-Disposition` header (RFC 6266). A
@@ -8,9 +8,11 @@ body in chunks as it arrives, hashes and writes them to a temporary file, and st
 with 413 as soon as the body passes `max_body_bytes`, or at once when Content-Length
 already does.
 
-Attaching is a write of the document: it needs an editor, the document's ETag in
-`If-Match`, and it records a revision. The name is kept as metadata and never used
-as a path; the media type is read from the bytes; the text is extracted and indexed.
+Attaching and detaching are writes of the document: they need an editor, the
+document's ETag in `If-Match`, and they record a revision. These routes are the only
+way to change a document's files: PUT and PATCH reject a change of `files`. The name
+is kept as metadata and never used as a path; the media type is read from the bytes;
+the text is extracted and indexed.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Header, Query, Request
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import FileResponse, JSONResponse
+from fastapi.responses import FileResponse, JSONResponse, Response
 from pydantic import BaseModel
 
 from maillage.graph import repository
@@ -34,8 +36,7 @@ from maillage.graph.files import MAX_CLIENT_NAME_CHARS, OCTET_STREAM, FileStore
 from maillage.graph.writes import MAX_COMMENT_CHARS
 from maillage.server.deps import EditorDep, GraphsDep, IrisDep, SettingsDep, StoreDep
 from maillage.server.errors import ERROR_RESPONSES
-from maillage.server.routes.search import SearchDep
-from maillage.server.writing import WriterDep
+from maillage.server.write_hooks import HookedWriterDep
 
 logger = logging.getLogger(__name__)
 
@@ -67,16 +68,21 @@ class AttachmentOut(BaseModel):
     warnings: list[str]
 
 
-def get_attacher(
-    writer: WriterDep, search: SearchDep, settings: SettingsDep
-) -> Attacher:
-    """Return an attacher that writes through the app's writer and search index."""
+def get_attacher(writer: HookedWriterDep, settings: SettingsDep) -> Attacher:
+    """Return an attacher that writes through the app's indexed writer."""
     files = writer.files or FileStore.from_settings(settings)
     texts = FileTexts.from_settings(settings, files)
-    return Attacher(writer, texts, recording=search.recording)
+    return Attacher(writer, texts)
 
 
 AttacherDep = Annotated[Attacher, Depends(get_attacher)]
+IfMatch = Annotated[
+    str | None, Header(description="The ETag of the document version read.")
+]
+Comment = Annotated[
+    str | None,
+    Query(max_length=MAX_COMMENT_CHARS, description="Kept in the revision."),
+]
 
 
 @router.post(
@@ -103,13 +109,8 @@ async def create_file(
             description="The file's name; else the Content-Disposition header's.",
         ),
     ] = None,
-    if_match: Annotated[
-        str | None, Header(description="The ETag of the document version read.")
-    ] = None,
-    comment: Annotated[
-        str | None,
-        Query(max_length=MAX_COMMENT_CHARS, description="Kept in the revision."),
-    ] = None,
+    if_match: IfMatch = None,
+    comment: Comment = None,
 ) -> JSONResponse:
     """Store the body as a file of the document, extract its text and index it.
 
@@ -171,6 +172,29 @@ def read_file(
     return FileResponse(
         path, media_type=file.media_type or OCTET_STREAM, headers=headers
     )
+
+
+@router.delete(
+    "/{key}/files/{sha256}", status_code=204, summary="Detach a file from a document"
+)
+async def delete_file(
+    key: str,
+    sha256: str,
+    user: EditorDep,
+    attacher: AttacherDep,
+    if_match: IfMatch = None,
+    comment: Comment = None,
+) -> Response:
+    """Remove a file from the document, as a new revision; return 204 with the ETag.
+
+    The bytes stay stored while a revision describes them, so that a revert can bring
+    the file back. Errors: 404 when the document or the file is not found, 428
+    without If-Match, 412 when it is stale.
+    """
+    state = await run_in_threadpool(
+        attacher.detach, key, sha256, user, if_match=if_match, comment=comment
+    )
+    return Response(status_code=204, headers={"ETag": state.etag or ""})
 
 
 def content_disposition(name: str) -> str:

@@ -8,20 +8,29 @@ ETag, because there is no current version to compare with.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Query, Request
+from fastapi import APIRouter, Depends, Header, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
-from maillage.graph.writes import MAX_COMMENT_CHARS, WORKFLOW_STATES, TRANSITIONS
+from maillage.graph.access import User
+from maillage.graph.iris import Iris
+from maillage.graph.writes import (
+    MAX_COMMENT_CHARS,
+    TRANSITIONS,
+    WORKFLOW_STATES,
+    ContentWriter,
+    check_files_unchanged,
+)
 from maillage.server.deps import EditorDep, IrisDep, SettingsDep
+from maillage.server.write_hooks import HookedWriterDep
 from maillage.server.writing import (
     JSON,
     MERGE_PATCH,
     DetailedErrorRoute,
-    WriterDep,
     check_item_type,
     item_response,
     read_json_body,
@@ -69,17 +78,19 @@ async def create_item(
     item_type: str,
     request: Request,
     user: EditorDep,
-    writer: WriterDep,
+    writer: HookedWriterDep,
     iris: IrisDep,
     settings: SettingsDep,
     comment: Comment = None,
 ) -> Response:
     """Create an item from its JSON; the key is `key`, or is made from the title.
 
-    The workflow state defaults to draft; `created` and `modified` are set here.
+    The workflow state defaults to draft; `created` and `modified` are set here. A
+    new document has no files: they are attached through its files route.
     """
     check_item_type(item_type)
     body = await read_json_body(request, settings.max_body_bytes, (JSON,))
+    check_files_unchanged(item_type, body, [])
     state = await run_in_threadpool(
         writer.create, item_type, body, user, comment=comment
     )
@@ -88,46 +99,74 @@ async def create_item(
     return item_response(iris, state, status_code=201, headers={"Location": location})
 
 
-@router.put("/{item_type}/{key}", summary="Replace an item")
-async def update_item(
+@dataclass(frozen=True)
+class BodyWrite:
+    """The parameters of a write of an existing item from a JSON body."""
+
+    item_type: str
+    key: str
+    request: Request
+    user: User
+    writer: ContentWriter
+    iris: Iris
+    max_body_bytes: int
+    if_match: str | None
+    comment: str | None
+
+    async def apply(self, method, media_type: str) -> Response:
+        """Read the body sent as `media_type`, pass it to `method`, return the item."""
+        check_item_type(self.item_type)
+        body = await read_json_body(self.request, self.max_body_bytes, (media_type,))
+        state = await run_in_threadpool(
+            method,
+            self.item_type,
+            self.key,
+            body,
+            self.user,
+            if_match=self.if_match,
+            comment=self.comment,
+        )
+        return item_response(self.iris, state)
+
+
+def get_body_write(
     item_type: str,
     key: str,
     request: Request,
     user: EditorDep,
-    writer: WriterDep,
+    writer: HookedWriterDep,
     iris: IrisDep,
     settings: SettingsDep,
     if_match: IfMatch = None,
     comment: Comment = None,
-) -> Response:
-    """Replace the item by the JSON body, which gives every field."""
-    check_item_type(item_type)
-    body = await read_json_body(request, settings.max_body_bytes, (JSON,))
-    state = await run_in_threadpool(
-        writer.replace, item_type, key, body, user, if_match=if_match, comment=comment
+) -> BodyWrite:
+    """Gather the parameters shared by PUT and PATCH of an item."""
+    return BodyWrite(
+        item_type,
+        key,
+        request,
+        user,
+        writer,
+        iris,
+        settings.max_body_bytes,
+        if_match,
+        comment,
     )
-    return item_response(iris, state)
+
+
+BodyWriteDep = Annotated[BodyWrite, Depends(get_body_write)]
+
+
+@router.put("/{item_type}/{key}", summary="Replace an item")
+async def update_item(write: BodyWriteDep) -> Response:
+    """Replace the item by the JSON body, which gives every field."""
+    return await write.apply(write.writer.replace, JSON)
 
 
 @router.patch("/{item_type}/{key}", summary="Patch an item (JSON Merge Patch)")
-async def patch_item(
-    item_type: str,
-    key: str,
-    request: Request,
-    user: EditorDep,
-    writer: WriterDep,
-    iris: IrisDep,
-    settings: SettingsDep,
-    if_match: IfMatch = None,
-    comment: Comment = None,
-) -> Response:
+async def patch_item(write: BodyWriteDep) -> Response:
     """Apply an `application/merge-patch+json` body (RFC 7396) to the item's JSON."""
-    check_item_type(item_type)
-    patch = await read_json_body(request, settings.max_body_bytes, (MERGE_PATCH,))
-    state = await run_in_threadpool(
-        writer.patch, item_type, key, patch, user, if_match=if_match, comment=comment
-    )
-    return item_response(iris, state)
+    return await write.apply(write.writer.patch, MERGE_PATCH)
 
 
 @router.delete("/{item_type}/{key}", status_code=204, summary="Delete an item")
@@ -135,7 +174,7 @@ async def delete_item(
     item_type: str,
     key: str,
     user: EditorDep,
-    writer: WriterDep,
+    writer: HookedWriterDep,
     if_match: IfMatch = None,
     comment: Comment = None,
     purge: Annotated[
@@ -162,7 +201,7 @@ async def restore_item(
     item_type: str,
     key: str,
     user: EditorDep,
-    writer: WriterDep,
+    writer: HookedWriterDep,
     iris: IrisDep,
     body: RestoreRequest | None = None,
 ) -> Response:
@@ -185,7 +224,7 @@ async def transition_item(
     key: str,
     body: TransitionRequest,
     user: EditorDep,
-    writer: WriterDep,
+    writer: HookedWriterDep,
     iris: IrisDep,
     if_match: IfMatch = None,
 ) -> Response:
@@ -209,7 +248,7 @@ async def revert_item(
     key: str,
     body: RevertRequest,
     user: EditorDep,
-    writer: WriterDep,
+    writer: HookedWriterDep,
     iris: IrisDep,
     if_match: IfMatch = None,
 ) -> Response:

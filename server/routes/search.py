@@ -4,6 +4,10 @@ The app opens the index at start-up, which rebuilds it when it is new, empty or
 marked for rebuild and re-indexes the writes a crash left pending, and closes it at
 shutdown. An app served without its lifespan, such as a `TestClient` used outside a
 `with` block, opens it at the first request that needs it.
+
+`hook_writer` hooks the index to the writer of the write routes: each write of an
+item graph is journalled, written, then re-indexed, so the index follows every REST
+write in the same request, and a crash in between is repaired at the next opening.
 """
 
 from __future__ import annotations
@@ -18,12 +22,14 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, FastAPI, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field
+from pyoxigraph import NamedNode
 
 from maillage.graph.errors import MaillageError
 from maillage.graph.finder import FILTERS, SearchAnswer, SearchRequest, run_search
-from maillage.graph.indexing import SearchService
+from maillage.graph.indexing import SearchService, mark_for_rebuild
 from maillage.graph.search import MAX_LIMIT, MAX_OFFSET
 from maillage.graph.search.index import MAX_QUERY_CHARS
+from maillage.graph.writes import ContentWriter
 from maillage.server.deps import IrisDep, StoreDep, UserDep
 from maillage.server.errors import ERROR_RESPONSES
 from maillage.server.item_view import TYPE_LABELS
@@ -97,6 +103,55 @@ SearchDep = Annotated[SearchService, Depends(get_search)]
 def _open(app: FastAPI) -> SearchService:
     state = app.state
     return SearchService.open(state.store, state.iris, state.settings)
+
+
+# The index follows the writes.
+
+
+def hook_writer(app: FastAPI, writer: ContentWriter) -> None:
+    """Register on `writer` the hooks that keep the app's search index in step.
+
+    Each change of an item graph is journalled, written, then re-indexed; a purge
+    also deletes the texts of the files that went.
+    """
+    writer.hooks.recording.append(_recording_for(app))
+    writer.hooks.on_purge.append(_forget_for(app))
+
+
+def _recording_for(app: FastAPI):
+    @contextmanager
+    def record(iri: NamedNode) -> Iterator[None]:
+        service = _service_for_write(app)
+        if service is None:
+            # The next opening rebuilds the whole index, this write included.
+            mark_for_rebuild(app.state.settings)
+            yield
+            return
+        with service.recording(iri):
+            yield
+
+    return record
+
+
+def _forget_for(app: FastAPI):
+    def forget(iri: NamedNode) -> None:
+        service = getattr(app.state, "search", None)
+        if service is not None:
+            service.forget(iri)
+
+    return forget
+
+
+def _service_for_write(app: FastAPI) -> SearchService | None:
+    """Return the app's search service, opening it if needed; None if it cannot open.
+
+    Writes run in a worker thread, so opening here does not block the event loop.
+    """
+    try:
+        return _open_lazily(app)
+    except SearchUnavailableError as exc:
+        logger.warning("writing without the search index: %s", exc.message)
+        return None
 
 
 # The route.

@@ -352,6 +352,15 @@ def test_search_snippet_deep_in_long_text(index):
     assert "<mark>financements</mark> <mark>généraux</mark>" in hit.snippet, hit
 
 
+def test_search_snippet_prefers_later_window_with_every_word(index):
+    opening = "Le financement des crèches. " + "Texte sans rapport. " * 200
+    text = opening + "Les financements généraux de l'action sociale. " + "Fin. " * 50
+    index.index_documents([make_document("long", text=text)])
+    index.commit()
+    hit = index.search("financements généraux").hits[0]
+    assert "<mark>financements</mark> <mark>généraux</mark>" in hit.snippet, hit
+
+
 def test_search_snippet_shows_line_breaks_as_spaces(index):
     index.rebuild([make_document("lignes", text="Petite\n\nenfance  et jeunesse")])
     hit = index.search("enfance jeunesse").hits[0]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from contextlib import contextmanager
 from datetime import UTC, datetime
 
 import pytest
@@ -150,9 +151,16 @@ def test_create_invalid_fields(writer, iris):
         writer.create("document", body, EDITOR)
     assert caught.value.details == {
         "errors": [
-            {"field": "title", "message": "String should have at least 1 character"},
-            {"field": "document_type", "message": "Field required"},
-            {"field": "bogus", "message": "Extra inputs are not permitted"},
+            {"field": "title", "message": "must not be empty"},
+            {"field": "document_type", "message": "missing required field"},
+            {
+                "field": "bogus",
+                "message": "unknown field; accepted fields: key, visibility, "
+                "workflow_state, created, modified, is_illustration, readable_by, "
+                "title, description, document_type, phase, issued, creators, "
+                "subjects, about_actions, about_competences, about_actors, "
+                "keywords, language, produced_at, files",
+            },
         ]
     }
 
@@ -741,18 +749,129 @@ def test_replace_keeps_files_left_out(writer, iris):
     assert names == ["rapport.pdf"], state.triples
 
 
-def test_patch_removes_file(writer, iris):
+def test_update_files_removes_file(writer, iris):
     files = [{"file_name": "a.pdf"}, {"file_name": "b.pdf"}]
     first = writer.create("document", document_body(iris, files=files), EDITOR)
-    state = writer.patch(
-        "document",
-        "etude-besoins",
-        {"files": [{"file_name": "b.pdf"}]},
-        EDITOR,
-        if_match=first.etag,
+    state = writer.update_files(
+        "etude-besoins", [{"file_name": "b.pdf"}], EDITOR, if_match=first.etag
     )
     names = [t.object.value for t in state.triples if t.predicate == MLG.fileName]
     assert names == ["b.pdf"], state.triples
+
+
+@pytest.mark.parametrize("files", [[{"file_name": "b.pdf"}], [], None])
+def test_patch_files_rejected(writer, iris, files):
+    first = writer.create(
+        "document", document_body(iris, files=[{"file_name": "a.pdf"}]), EDITOR
+    )
+    with pytest.raises(ValidationFailedError) as raised:
+        writer.patch(
+            "document", "etude-besoins", {"files": files}, EDITOR, if_match=first.etag
+        )
+    fields = [problem["field"] for problem in raised.value.details["errors"]]
+    assert fields == ["files"], raised.value.details
+    assert writer.state("document", "etude-besoins").head == first.head
+
+
+def test_replace_changed_files_rejected(writer, iris):
+    first = writer.create(
+        "document", document_body(iris, files=[{"file_name": "a.pdf"}]), EDITOR
+    )
+    other = [{"file_name": "a.pdf", "sha256": "0" * 64}]
+    with pytest.raises(ValidationFailedError) as raised:
+        writer.replace(
+            "document",
+            "etude-besoins",
+            document_body(iris, files=other),
+            EDITOR,
+            if_match=first.etag,
+        )
+    fields = [problem["field"] for problem in raised.value.details["errors"]]
+    assert fields == ["files"], raised.value.details
+
+
+def test_replace_unchanged_files_accepted(writer, iris):
+    files = [{"file_name": "a.pdf", "byte_size": 12}]
+    first = writer.create("document", document_body(iris, files=files), EDITOR)
+    state = writer.replace(
+        "document",
+        "etude-besoins",
+        document_body(iris, title="Autre", files=files),
+        EDITOR,
+        if_match=first.etag,
+    )
+    assert state.head == first.head + 1, state
+
+
+def test_recording_hook_wraps_graph_write(writer, iris, store):
+    seen: list[tuple[str, bool]] = []
+    writer.hooks.recording.append(_graph_presence_recorder(store, seen))
+    created(writer, iris)
+    assert seen == [("enter", False), ("exit", True)]
+
+
+def test_recording_hook_error_on_exit_keeps_write(writer, iris):
+    first = created(writer, iris)
+    writer.hooks.recording.append(_failing_after_write)
+    state = writer.replace(
+        "document",
+        "etude-besoins",
+        document_body(iris, title="Autre"),
+        EDITOR,
+        if_match=first.etag,
+    )
+    assert state.head == first.head + 1, state
+    assert writer.revisions.list(state.iri), "the revision must be kept"
+
+
+def test_recording_hook_failing_on_entry_stops_write(writer, iris):
+    first = created(writer, iris)
+
+    @contextmanager
+    def unavailable(iri: NamedNode):
+        raise RuntimeError("journal unavailable")
+        yield
+
+    writer.hooks.recording.append(unavailable)
+    with pytest.raises(RuntimeError):
+        writer.replace(
+            "document",
+            "etude-besoins",
+            document_body(iris, title="Autre"),
+            EDITOR,
+            if_match=first.etag,
+        )
+    assert writer.state("document", "etude-besoins").etag == first.etag
+
+
+def test_recording_hook_wraps_purge(writer, iris, store):
+    first = created(writer, iris)
+    seen: list[tuple[str, bool]] = []
+    writer.hooks.recording.append(_graph_presence_recorder(store, seen))
+    writer.purge("document", "etude-besoins", ADMINISTRATOR)
+    assert seen == [("enter", True), ("exit", False)], first.iri
+
+
+def _graph_presence_recorder(store, seen: list[tuple[str, bool]]):
+    """Return a recording hook that notes whether the item graph exists around it."""
+
+    @contextmanager
+    def record(iri: NamedNode):
+        seen.append(("enter", bool(store.graph_triples(_graph_of(iri)))))
+        yield
+        seen.append(("exit", bool(store.graph_triples(_graph_of(iri)))))
+
+    return record
+
+
+@contextmanager
+def _failing_after_write(iri: NamedNode):
+    yield
+    raise RuntimeError("index unavailable")
+
+
+def _graph_of(iri: NamedNode) -> NamedNode:
+    return NamedNode(iri.value.replace("/id/", "/graph/"))
 
 
 def test_actor_create_and_replace(writer, iris):

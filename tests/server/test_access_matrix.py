@@ -6,10 +6,19 @@ purged. A purged witness is loaded, read once through every way out by an
 administrator, then purged by the administrator through the REST API: it must appear
 nowhere afterwards, whatever a cache kept.
 
+Each witness document has one attached file whose text names the witness, and two
+revisions: the import, then an administrator's empty merge patch. So the search
+(hits, snippets, facet counts), the file download and the history (revision list,
+one revision, diff, revert) have something to reveal. The witness actions are too
+thin for the action model, which a patch checks, so they have no revisions.
+
 A way out is a row of COLLECTION_WAYS (one request that may list many items) or of
 ITEM_WAYS (one request per item). Each test runs one row for one role and compares
-the witnesses it reveals with SEES. A new way out (search, history, exports) is one
-more row.
+the witnesses it reveals with SEES. A new way out is one more row.
+
+`maillage dump-all` is not a row: it is a command run with the server stopped, which
+reads the store and the data folder directly and writes everything, for whoever may
+read those folders.
 
 The module shares one store and one app: every test only reads, and the SPARQL
 worker processes start once instead of once per test.
@@ -17,6 +26,7 @@ worker processes start once instead of once per test.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -29,6 +39,7 @@ from rdflib import Graph, URIRef
 from rdflib.namespace import VOID
 
 from maillage.graph.access import Role
+from maillage.graph.files import FileStore
 from maillage.graph.iris import Iris
 from maillage.graph.settings import Settings
 from maillage.graph.store import GraphStore
@@ -39,6 +50,8 @@ from tests.conftest import BASE_IRI
 KINDS = ("document", "action")
 CASES = ("public", "partners", "restricted", "draft", "archived", "purged")
 GROUP = "direction-capca"
+# The revision that the administrator's patch of each witness records.
+PATCHED_REVISION = 2
 
 # The cases each role may see. No role sees a purged item.
 SEES: dict[str, frozenset[str]] = {
@@ -50,6 +63,8 @@ SEES: dict[str, frozenset[str]] = {
         {"public", "partners", "restricted", "draft", "archived"}
     ),
 }
+
+WRITERS = frozenset({"editor", "administrator"})
 
 # The account behind each role; anonymous sends no token.
 ACCOUNTS: dict[str, tuple[str, Role, tuple[str, ...]]] = {
@@ -111,6 +126,14 @@ class Witness:
     def graph(self) -> str:
         return f"{BASE_IRI}/graph/{self.kind}/{self.key}"
 
+    @property
+    def file_text(self) -> bytes:
+        return f"Pièce jointe du témoin {self.marker}.".encode()
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.file_text).hexdigest()
+
     def found_in(self, text: str) -> bool:
         """Return True when `text` names the item, its graph or its title."""
         return any(
@@ -136,8 +159,16 @@ class Witness:
                 "mlg:role <id/concept/role-lead> ."
             )
         else:
-            body = f"a mlg:Document ; dcterms:title {title} ;"
-            fragment = ""
+            body = (
+                f"a mlg:Document ; dcterms:title {title} ;\n"
+                "    dcterms:type <id/concept/document-type-diagnostic> ;\n"
+                f"    mlg:file <id/document/{self.key}#file-1> ;"
+            )
+            fragment = (
+                f"<id/document/{self.key}#file-1> a mlg:File ;\n"
+                f'    mlg:fileName "temoin.txt" ; mlg:sha256 "{self.sha256}" ;\n'
+                f'    mlg:mediaType "text/plain" ; mlg:byteSize {len(self.file_text)} .'
+            )
         return f"""
 <graph/{self.kind}/{self.key}> {{
   <id/{self.kind}/{self.key}> {body}
@@ -282,6 +313,31 @@ def read_legal_report(client: TestClient, headers: dict) -> str:
     return "\n".join(bodies)
 
 
+def read_search(client: TestClient, headers: dict) -> str:
+    bodies = []
+    for query in ("", "témoin", "pièce jointe"):
+        response = client.get(
+            "/api/search", params={"q": query, "limit": 100}, headers=headers
+        )
+        assert response.status_code == 200, response.text
+        bodies.append(response.text)
+    return "\n".join(bodies)
+
+
+def read_network_graphml(client: TestClient, headers: dict) -> str:
+    return _read_text(client, headers, "/network.graphml")
+
+
+def read_network_gexf(client: TestClient, headers: dict) -> str:
+    return _read_text(client, headers, "/network.gexf")
+
+
+def _read_text(client: TestClient, headers: dict, path: str) -> str:
+    response = client.get(path, headers=headers)
+    assert response.status_code == 200, response.text
+    return response.text
+
+
 @dataclass(frozen=True)
 class CollectionWay:
     name: str
@@ -305,6 +361,9 @@ COLLECTION_WAYS = (
     CollectionWay("network-data", read_network_data, kinds=("action",)),
     CollectionWay("network-page", read_network_page, kinds=("action",)),
     CollectionWay("legal-report", read_legal_report, kinds=("action",)),
+    CollectionWay("search-api", read_search),
+    CollectionWay("network-graphml", read_network_graphml, kinds=("action",)),
+    CollectionWay("network-gexf", read_network_gexf, kinds=("action",)),
 )
 
 
@@ -374,6 +433,36 @@ def read_history(client: TestClient, headers: dict, witness: Witness):
     return client.get(f"/api/{witness.kind}/{witness.key}/history", headers=headers)
 
 
+def read_file(client: TestClient, headers: dict, witness: Witness):
+    return client.get(
+        f"/api/document/{witness.key}/files/{witness.sha256}", headers=headers
+    )
+
+
+def read_revision(client: TestClient, headers: dict, witness: Witness):
+    return client.get(
+        f"/api/{witness.kind}/{witness.key}/revisions/{PATCHED_REVISION}",
+        headers=headers,
+    )
+
+
+def read_diff(client: TestClient, headers: dict, witness: Witness):
+    return client.get(
+        f"/api/{witness.kind}/{witness.key}/diff",
+        params={"from": 1, "to": PATCHED_REVISION},
+        headers=headers,
+    )
+
+
+def revert_stale(client: TestClient, headers: dict, witness: Witness):
+    """Request a revert with a stale ETag, which no role's request can apply."""
+    return client.post(
+        f"/api/{witness.kind}/{witness.key}/revert",
+        json={"revision": 1},
+        headers={**headers, "If-Match": '"0-stale"'},
+    )
+
+
 def shows_marker(response, witness: Witness) -> bool:
     return response.status_code == 200 and witness.marker in response.text
 
@@ -386,12 +475,23 @@ def answers_true(response, witness: Witness) -> bool:
     return response.status_code == 200 and json.loads(response.text)["boolean"]
 
 
+def shows_file(response, witness: Witness) -> bool:
+    return response.status_code == 200 and response.content == witness.file_text
+
+
+def shows_stale(response, witness: Witness) -> bool:
+    """Return True for the 412 that only an item the user may write gets."""
+    return response.status_code == 412 and witness.iri in response.text
+
+
 @dataclass(frozen=True)
 class ItemWay:
     name: str
     read: Callable[[TestClient, dict, Witness], object]
     shows: Callable[[object, Witness], bool] = shows_marker
     kinds: tuple[str, ...] = KINDS
+    # A write route shows an item only to the roles that may write.
+    writes: bool = False
 
     def outcome(self, client: TestClient, headers: dict, witness: Witness) -> str:
         """Return "shown", "hidden", or the unexpected response."""
@@ -417,6 +517,12 @@ ITEM_WAYS = (
     ItemWay("sparql-describe", describe_item),
     ItemWay("legal-action-basis", read_legal_basis, kinds=("action",)),
     ItemWay("history", read_history, shows_iri),
+    ItemWay("history-revision", read_revision, kinds=("document",)),
+    ItemWay("history-diff", read_diff, shows_iri, kinds=("document",)),
+    ItemWay(
+        "history-revert", revert_stale, shows_stale, kinds=("document",), writes=True
+    ),
+    ItemWay("file-download", read_file, shows_file, kinds=("document",)),
 )
 
 
@@ -435,9 +541,11 @@ def matrix(tmp_path_factory) -> Iterator[Matrix]:
     store.oxigraph.load(
         data.encode(), format=RdfFormat.TRIG, base_iri=iris.document_base
     )
+    _store_files(FileStore.from_settings(settings))
     headers = _issue_tokens(UserDirectory(settings.data_path / USERS_FILE))
     try:
         with TestClient(create_app(settings, store=store)) as client:
+            _patch_witnesses(client, headers["administrator"])
             _read_purged_before_purge(client, headers["administrator"])
             _purge(client, headers["administrator"])
             yield Matrix(client, store, headers)
@@ -453,6 +561,34 @@ def _issue_tokens(directory: UserDirectory) -> dict[str, dict[str, str]]:
         secret = directory.create_token(name, label="access matrix").secret
         headers[role] = {"Authorization": f"Bearer {secret}"}
     return headers
+
+
+def _store_files(files: FileStore) -> None:
+    for witness in WITNESSES:
+        if witness.kind == "document":
+            stored = files.store_stream(
+                [witness.file_text], client_name="temoin.txt", max_bytes=1_000_000
+            )
+            assert stored.sha256 == witness.sha256
+
+
+def _patch_witnesses(client: TestClient, headers: dict) -> None:
+    """Give each witness document a second revision, through an empty merge patch."""
+    for witness in WITNESSES:
+        if witness.kind != "document":
+            continue
+        path = f"/api/{witness.kind}/{witness.key}"
+        etag = client.get(path, headers=headers).headers["etag"]
+        response = client.patch(
+            path,
+            content="{}",
+            headers={
+                **headers,
+                "If-Match": etag,
+                "Content-Type": "application/merge-patch+json",
+            },
+        )
+        assert response.status_code == 200, response.text
 
 
 def _read_purged_before_purge(client: TestClient, headers: dict) -> None:
@@ -514,8 +650,9 @@ def test_item_way_reveals_only_readable(matrix, way, role):
         for witness in WITNESSES
         if witness.kind in way.kinds
     }
+    may_write = role in WRITERS or not way.writes
     expected = {
-        label: "shown" if visible else "hidden"
+        label: "shown" if visible and may_write else "hidden"
         for label, visible in _expected(role, way.kinds).items()
     }
     assert outcomes == expected
@@ -527,6 +664,32 @@ def test_type_counts_readable_only(matrix, role):
     counts = {entry["type"]: entry["count"] for entry in response.json()["types"]}
     expected = {kind: len(SEES[role]) for kind in KINDS}
     assert {kind: counts[kind] for kind in KINDS} == expected, response.text
+
+
+@pytest.mark.parametrize("role", list(SEES))
+def test_search_facet_counts_readable_only(matrix, role):
+    response = matrix.client.get(
+        "/api/search",
+        params={"q": "témoin", "type": "document", "limit": 0},
+        headers=matrix.headers[role],
+    )
+    body = response.json()
+    types = {value["value"]: value["count"] for value in body["facets"]["type"]}
+    states = {value["value"]: value["count"] for value in body["facets"]["state"]}
+    visible = [_state_label(case) for case in SEES[role]]
+    expected_states = {label: visible.count(label) for label in set(visible)}
+    assert body["total"] == len(SEES[role]), response.text
+    assert {kind: types.get(kind, 0) for kind in KINDS} == {
+        kind: len(SEES[role]) for kind in KINDS
+    }, response.text
+    assert {label: states.get(label, 0) for label in expected_states} == (
+        expected_states
+    ), response.text
+    assert sum(states.values()) == len(SEES[role]), response.text
+
+
+def _state_label(case: str) -> str:
+    return f"{BASE_IRI}/id/concept/workflow-state-{_CASE_TRIPLES[case][1]}"
 
 
 @pytest.mark.parametrize("role", list(SEES))
