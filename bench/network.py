@@ -7,7 +7,10 @@ opens `/network` in Debian's Chromium, launched with the flags of `tests/browser
 (no network but the loopback one). The page's script records `window.maillageDrawnAt`,
 the time of vis-network's first `afterDrawing` event in milliseconds since navigation
 started: that is the time to first full draw, page download, script start and drawing
-included. The script checks that every node lies inside the canvas on that draw.
+included. The script checks that every node lies inside the canvas on that draw, and
+prints the median duration of each step that the page marks with `performance.mark`:
+loading the HTML, styles and vis-network, reading the JSON, building the DataSets,
+constructing the network and drawing it.
 
 Each size gets one cold run, whose server builds the network and computes the layout,
 then `--runs` warm runs in fresh browser contexts, whose server reads both from its
@@ -74,13 +77,29 @@ _MEASURE = """() => {
             && spot.x <= box.width && spot.y <= box.height;
     }).length;
     const navigation = performance.getEntriesByType("navigation")[0];
+    const marks = {};
+    performance.getEntriesByType("mark").forEach((mark) => {
+        marks[mark.name] = mark.startTime;
+    });
     return {
         drawn: window.maillageDrawnAt,
         response_end: navigation.responseEnd,
+        html_bytes: navigation.decodedBodySize,
+        marks: marks,
         nodes: ids.length,
         inside: inside,
     };
 }"""
+
+# The network page's own marks (viz/static/network.js), in the order it sets them, each
+# with the name of the step that ends on it.
+PAGE_STEPS: tuple[tuple[str, str], ...] = (
+    ("maillage-script-start", "HTML, styles and vis-network loaded"),
+    ("maillage-json-parsed", "JSON parsed and expanded into objects"),
+    ("maillage-datasets-built", "DataSets built"),
+    ("maillage-network-built", "vis.Network constructed"),
+    ("maillage-drawn", "first draw"),
+)
 
 
 _BARE_PAGE = """<!doctype html>
@@ -110,12 +129,20 @@ fetch("data.json").then((response) => response.json()).then((data) => {
 
 @dataclass(frozen=True)
 class Draw:
-    """One page load: first full draw and end of the HTML response, in ms."""
+    """One page load: first full draw, end of the HTML response and marks, in ms."""
 
     drawn_ms: float
     response_ms: float
+    html_bytes: int
+    marks: dict[str, float]
     nodes: int
     inside: int
+
+    def steps(self) -> list[float]:
+        """Return the duration of each step of `PAGE_STEPS`, in ms, from the HTML's end."""
+        times = [self.response_ms]
+        times += [self.marks.get(name, float("nan")) for name, _ in PAGE_STEPS]
+        return [after - before for before, after in zip(times, times[1:])]
 
 
 def territory_turtle(nodes: int) -> str:
@@ -235,7 +262,12 @@ def _load(browser, url: str) -> Draw:
     finally:
         context.close()
     return Draw(
-        result["drawn"], result["response_end"], result["nodes"], result["inside"]
+        result["drawn"],
+        result["response_end"],
+        result["html_bytes"],
+        result["marks"],
+        result["nodes"],
+        result["inside"],
     )
 
 
@@ -255,6 +287,11 @@ def report(size: int, draws: list[Draw], bare: list[Draw]) -> None:
         f"best {min(warm_ms):.0f} ms, all {_list(warm_ms)} ms"
     )
     print(f"  warm runs: HTML received at {_list([d.response_ms for d in warm])} ms")
+    print(f"  HTML of the page: {warm[0].html_bytes / 1024:.0f} KiB")
+    steps = [draw.steps() for draw in warm]
+    for index, (_, label) in enumerate(PAGE_STEPS):
+        durations = [values[index] for values in steps]
+        print(f"    {label}: median {statistics.median(durations):.0f} ms")
     print(
         f"  bare vis-network page: first full draw median "
         f"{statistics.median(bare_ms):.0f} ms, all {_list(bare_ms)} ms"

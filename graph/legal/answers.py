@@ -1,9 +1,9 @@
 """Build the JSON-ready results of legal tracing, with the links of every act.
 
-Every act is given with its title, kind, date, the path of its page (`url`), its
-`dcterms:source` and, when that source is an http(s) IRI, `source_url`: the links to the
-documents. Dates are ISO 8601 strings; `recorded` is revision history (when maillage
-recorded the item), kept apart from the valid-time dates.
+Every act is given with its title, description, kind, date, the path of its page
+(`url`), its `dcterms:source` and, when that source is an http(s) IRI, `source_url`: the
+links to the documents. Dates are ISO 8601 strings; `recorded` is revision history
+(when maillage recorded the item), kept apart from the valid-time dates.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ def act_json(facts: LegalFacts, iri: str) -> dict[str, object]:
     return {
         "iri": iri,
         "title": act.title,
+        "description": act.description,
         "kind": act.kind,
         "date": _day(act.act_date),
         "in_force_until": _day(act.in_force_until),

@@ -3,9 +3,10 @@
 For each date of the action (its start and end dates, or a date asked for), each lead,
 each competence the action relies on and each commune of each territory it covers,
 `maillage.graph.legal.tracing.check_lead` decides. The communes of an EPCI territory
-are its members on that date; a commune whose membership is unknown that day makes the
-perimeter unknown. The status of a date is the worst of its findings, and the status of
-the action the worst of its dates.
+are its members on that date. A commune whose membership is unknown that day makes the
+perimeter unknown: its finding is undetermined, and carries the flags that the check
+would give if the commune were a member, such as `no-basis`. The status of a date is the
+worst of its findings, and the status of the action the worst of its dates.
 """
 
 from __future__ import annotations
@@ -17,6 +18,9 @@ from maillage.graph.errors import NotFoundError
 from maillage.graph.legal.facts import ActionInfo, LegalFacts, MembershipStatus
 from maillage.graph.legal.flags import Flag, Status, unique, worst
 from maillage.graph.legal.tracing import Finding, check_lead, perimeter_flag
+
+# The no-basis flag of a date names this many communes, then counts the others.
+_NAMED_COMMUNES = 5
 
 
 @dataclass
@@ -89,8 +93,53 @@ def _verdict(facts: LegalFacts, info: ActionInfo, on: date) -> DateVerdict:
     status = worst(finding.status for finding in findings)
     if not findings:
         status = Status.UNDETERMINED
-    flags = unique(flag for finding in findings for flag in finding.flags)
-    return DateVerdict(on, status, findings, flags)
+    return DateVerdict(on, status, findings, verdict_flags(facts, findings))
+
+
+def verdict_flags(facts: LegalFacts, findings: list[Finding]) -> list[Flag]:
+    """Return the flags of the findings without repeats, in their first order.
+
+    The `no-basis` flags of one lead and one competence become one flag that names
+    every commune concerned, so that an EPCI of 40 communes gives one line, not 40.
+    """
+    slots: list[Flag | tuple[str, str]] = []
+    communes: dict[tuple[str, str], list[str]] = {}
+    for finding in findings:
+        for flag in finding.flags:
+            if flag.code != "no-basis" or finding.commune is None:
+                slots.append(flag)
+                continue
+            key = (finding.lead, finding.competence)
+            if key not in communes:
+                communes[key] = []
+                slots.append(key)
+            communes[key].append(finding.commune)
+    flags = [
+        slot if isinstance(slot, Flag) else _no_basis_flag(facts, *slot, communes[slot])
+        for slot in slots
+    ]
+    return unique(flags)
+
+
+def _no_basis_flag(
+    facts: LegalFacts, lead: str, competence: str, communes: list[str]
+) -> Flag:
+    names = [facts.label(commune) for commune in dict.fromkeys(communes)]
+    if len(names) > _NAMED_COMMUNES:
+        others = len(names) - _NAMED_COMMUNES
+        where = (
+            f"{len(names)} communes : {', '.join(names[:_NAMED_COMMUNES])} et "
+            f"{others} autre{'s' if others > 1 else ''}"
+        )
+    elif len(names) > 1:
+        where = f"{', '.join(names[:-1])} et {names[-1]}"
+    else:
+        where = names[0]
+    return Flag(
+        "no-basis",
+        f"Aucun transfert en vigueur à cette date ne donne « "
+        f"{facts.label(competence)} » à {facts.label(lead)} pour {where}.",
+    )
 
 
 def territory_findings(
@@ -142,9 +191,22 @@ def _unknown_member(
             f"Aucune commune n'est membre connu de {facts.label(epci)} à cette date : "
             "le périmètre est inconnu.",
         )
-    else:
-        flag = perimeter_flag(facts, epci)
-    return Finding(lead, competence, epci, commune, on, Status.UNDETERMINED, (flag,))
+        return Finding(lead, competence, epci, None, on, Status.UNDETERMINED, (flag,))
+    # The check as if the commune were a member. If it is not, the action does not
+    # cover it, so the status stays undetermined either way.
+    member = check_lead(facts, lead, competence, commune, on, epci)
+    flags = unique([perimeter_flag(facts, epci), *member.flags])
+    return Finding(
+        lead,
+        competence,
+        epci,
+        commune,
+        on,
+        Status.UNDETERMINED,
+        tuple(flags),
+        member.acts,
+        member.transfers,
+    )
 
 
 def _untraced(

@@ -206,10 +206,7 @@ def act_body(iris: Iris, kind: str, row: dict[str, str]) -> dict[str, object]:
     }
     _put(body, "passed_by", _link(iris, row.get("passed_by", ""), None))
     _put(body, "source", row.get("source") or None)
-    if row.get("description"):
-        raise MalformedRequestError(
-            "the column description applies to transfer rows only; an act has a title"
-        )
+    _put(body, "description", row.get("description") or None)
     share = row.get("vote_share", "").replace(",", ".")
     _put(body, "vote_share", share or None)
     competences = [

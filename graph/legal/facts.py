@@ -67,7 +67,8 @@ WHERE {
 """
 
 _ACTS = """
-SELECT ?act (SAMPLE(?title_) AS ?title) (MIN(?issued_) AS ?issued)
+SELECT ?act (SAMPLE(?title_) AS ?title) (SAMPLE(?description_) AS ?description)
+       (MIN(?issued_) AS ?issued)
        (MIN(?first_) AS ?first) (MIN(?until_) AS ?until) (MIN(?share_) AS ?share)
        (MIN(STR(?by_)) AS ?by) (MIN(STR(?source_)) AS ?source)
        (MIN(?path_) AS ?path) (MAX(?recorded_) AS ?recorded)
@@ -77,6 +78,7 @@ WHERE {
   VALUES ?class { mlg:LegalAct mlg:Deliberation mlg:PrefectoralOrder mlg:LawArticle }
   ?act a ?class .
   OPTIONAL { ?act dcterms:title ?title_ }
+  OPTIONAL { ?act dcterms:description ?description_ }
   OPTIONAL { ?act eli:date_document ?issued_ }
   OPTIONAL { ?act eli:first_date_entry_in_force ?first_ }
   OPTIONAL { ?act eli:date_no_longer_in_force ?until_ }
@@ -174,12 +176,14 @@ class Act:
     """A legal act: délibération, arrêté préfectoral or law article version.
 
     `issued` is `eli:date_document`; a law article version has `in_force_from` and
-    `in_force_until` instead. `recorded` is revision history, not valid time.
+    `in_force_until` instead. `description` summarises what the act decides.
+    `recorded` is revision history, not valid time.
     """
 
     iri: str
     title: str
     kind: str | None
+    description: str | None = None
     issued: date | None = None
     in_force_from: date | None = None
     in_force_until: date | None = None
@@ -465,6 +469,7 @@ def _act(row: dict[str, Term]) -> Act:
         iri=iri,
         title=_text(row.get("title")) or iri.rsplit("/", 1)[-1],
         kind=sorted(kinds)[0] if kinds else None,
+        description=_text(row.get("description")),
         issued=_date(row.get("issued")),
         in_force_from=_date(row.get("first")),
         in_force_until=_date(row.get("until")),

@@ -56,6 +56,17 @@ def build_report(facts: LegalFacts, on: date | None = None) -> list[ActionBasis]
     return [action_basis(facts, action.iri, on) for action in actions]
 
 
+def any_flag(bases: list[ActionBasis], code: str) -> bool:
+    """Return True when an action, on any of its dates, carries the flag `code`."""
+    for basis in bases:
+        flags = [*basis.flags]
+        for verdict in basis.verdicts:
+            flags.extend(verdict.flags)
+        if any(flag.code == code for flag in flags):
+            return True
+    return False
+
+
 def report_rows(bases: list[ActionBasis]) -> list[ReportRow]:
     """Flatten the bases into one row per action and date."""
     rows = []

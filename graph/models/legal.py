@@ -106,6 +106,8 @@ class LegalAct(ItemModel):
 
     kind: Annotated[LegalActKind, RdfKind(LEGAL_ACT_KIND_CLASSES)]
     title: Annotated[Text, text(DCTERMS["title"])]
+    # A short summary of what the act decides, for legal staff.
+    description: Annotated[Text | None, text(DCTERMS.description)] = None
     source: Annotated[
         str | None, Field(min_length=1), Rdf(DCTERMS.source, ObjectKind.IRI_OR_STRING)
     ] = None

@@ -22,7 +22,12 @@ from maillage.graph.legal import answers
 from maillage.graph.legal.basis import action_basis
 from maillage.graph.legal.facts import load_facts
 from maillage.graph.legal.flags import STATUS_LABELS, Status
-from maillage.graph.legal.report import build_report, report_rows, serialize_report_csv
+from maillage.graph.legal.report import (
+    any_flag,
+    build_report,
+    report_rows,
+    serialize_report_csv,
+)
 from maillage.graph.legal.rules import RULES
 from maillage.graph.legal.timeline import competence_timeline
 from maillage.graph.legal.tracing import competences_on, holder_on
@@ -179,6 +184,7 @@ def read_legal_page(
     context = {
         "actions": [answers.basis_json(facts, basis) for basis in bases],
         "counts": _status_counts(bases),
+        "perimeter_unknown": any_flag(bases, "perimeter-unknown"),
         "on": on.isoformat() if on else "",
         "rules": RULES,
         "csv_href": "/api/legal/report.csv" + (f"?date={on.isoformat()}" if on else ""),

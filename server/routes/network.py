@@ -28,14 +28,13 @@ router = APIRouter(tags=["network"])
 # Files of viz/static that the page loads, with their media types.
 STATIC_FILES: dict[str, str] = {
     "vis-network.min.js": "text/javascript",
-    "vis-network.css": "text/css",
     "vis-network.LICENSE.txt": "text/plain",
     "network.js": "text/javascript",
     "network.css": "text/css",
 }
 
-# The page runs only scripts and styles served by maillage. vis-network's stylesheet
-# embeds its icons as data: images.
+# The page runs only scripts and styles served by maillage. Its icon is an empty data:
+# image, so that the browser does not request /favicon.ico.
 PAGE_SECURITY_POLICY = (
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"

@@ -9,6 +9,8 @@ import pytest
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
+from maillage.graph.demo import load_demo
+from maillage.graph.legal.flags import FLAG_CODES
 from maillage.graph.ontology import load_ontology
 from maillage.graph.store import GraphStore
 from maillage.server.app import create_app
@@ -17,6 +19,7 @@ from tests.graph.legal.conftest import DATA, load_scenario, load_territory
 from tests.graph.legal.test_facts import add_turtle
 
 BASE = "http://maillage.test/id/"
+EDITOR = {"authorization": "Bearer editor-secret"}
 HOSTILE = "<img src=x onerror=alert(1)>"
 HOSTILE_ACTION = """
 <id/action/fa-07> a mlg:Action ;
@@ -139,6 +142,63 @@ def test_read_competence_timeline(client):
     assert effective["acts"][0]["url"] == "/id/act/arrete-transfert-action-sociale"
 
 
+def test_read_competence_timeline_act_description(client):
+    response = client.get(
+        "/api/legal/timeline",
+        params={"competence": "C2520", "territory": "commune/99001"},
+    )
+    entries = response.json()["entries"]
+    creation = next(e for e in entries if e["label"].startswith("Arrêté de création"))
+    assert creation["act"]["description"] == (
+        "Crée la CA avec Alpha et Bêta au 1er janvier 2014."
+    ), response.text
+
+
+def order_body(key: str, description: str) -> dict[str, str]:
+    """Return the JSON body of an arrêté préfectoral with a description."""
+    return {
+        "key": key,
+        "kind": "prefectoral-order",
+        "title": "Arrêté d'extension du périmètre à Delta",
+        "date_document": "2020-03-02",
+        "description": description,
+    }
+
+
+def test_act_description_round_trip(client, store, iris):
+    load_ontology(store, iris)
+    body = {
+        **order_body(
+            "arrete-extension-delta",
+            "Étend le périmètre de la CA à Delta au 1er avril 2020.",
+        ),
+        "visibility": BASE + "concept/visibility-public",
+        "workflow_state": BASE + "concept/workflow-state-published",
+    }
+    created = client.post("/api/act", json=body, headers=EDITOR)
+    read = client.get("/api/act/arrete-extension-delta", headers=EDITOR)
+    replaced = client.put(
+        "/api/act/arrete-extension-delta",
+        json={**body, "description": "Étend le périmètre à Delta."},
+        headers={**EDITOR, "if-match": read.headers["etag"]},
+    )
+    again = client.get("/api/act/arrete-extension-delta", headers=EDITOR)
+    assert created.status_code == 201, created.text
+    assert read.json()["description"] == body["description"], read.text
+    assert replaced.status_code == 200, replaced.text
+    assert again.json()["description"] == "Étend le périmètre à Delta.", again.text
+
+
+def test_act_empty_description_rejected(client, store, iris):
+    load_ontology(store, iris)
+    body = order_body("arrete-vide", "")
+    response = client.post("/api/act", json=body, headers=EDITOR)
+    assert response.status_code == 422, response.text
+    assert response.json()["errors"] == [
+        {"field": "description", "message": "must not be empty"}
+    ], response.text
+
+
 def test_read_competence_timeline_needs_type(client):
     response = client.get(
         "/api/legal/timeline", params={"competence": "C2520", "territory": "99001"}
@@ -220,6 +280,24 @@ def test_read_legal_page_escapes_data(client, store, iris):
     assert 'href="javascript:' not in page
 
 
+def test_read_legal_page_explains_unknown_perimeter(client):
+    # Delta's membership is only observed in 2026, and fa-02 covers it in 2016.
+    page = client.get("/juridique").text
+    text = " ".join(page.split())
+    assert '<section class="legal-help" id="perimetre-inconnu">' in page
+    assert (
+        "enregistrez l'arrêté préfectoral de création ou d'extension de l'EPCI avec "
+        "sa date, puis la date d'adhésion de chaque commune"
+    ) in text
+
+
+def test_read_legal_page_known_perimeter_no_explanation(client):
+    # On 2026-06-01 every membership is known: Delta was seen a member in 2026.
+    page = client.get("/juridique", params={"date": "2026-06-01"}).text
+    assert "Aucune fiche action" not in page
+    assert 'id="perimetre-inconnu"' not in page
+
+
 def test_read_legal_page_on_date(client):
     page = client.get("/juridique", params={"date": "2018-01-01"}).text
     assert 'value="2018-01-01"' in page
@@ -290,3 +368,23 @@ def test_create_transfer_decided_after_effect_rejected(client):
             "a transfer is decided before it takes effect",
         }
     ], response.text
+
+
+def test_read_legal_page_demo_flags_and_explanation(settings, store, iris):
+    # The flags that the demo's facts imply, as tests/graph/legal/test_demo_report.py
+    # lists them, each shown with its French label.
+    load_demo(store, iris)
+    with TestClient(create_app(settings, store=store)) as demo_client:
+        page = demo_client.get("/juridique").text
+    implied = [
+        "perimeter-unknown",
+        "interest-defined",
+        "interest-not-defined",
+        "no-basis",
+        "territory-not-traced",
+    ]
+    shown_codes = [
+        code for code in implied if f"<strong>{FLAG_CODES[code][1]}</strong>" in page
+    ]
+    assert shown_codes == implied
+    assert 'id="perimetre-inconnu"' in page

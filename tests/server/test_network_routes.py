@@ -95,7 +95,6 @@ def test_read_network_data_hides_restricted_graph(client, store, iris):
     ("name", "media_type"),
     [
         ("vis-network.min.js", "text/javascript; charset=utf-8"),
-        ("vis-network.css", "text/css; charset=utf-8"),
         ("network.js", "text/javascript; charset=utf-8"),
         ("network.css", "text/css; charset=utf-8"),
         ("vis-network.LICENSE.txt", "text/plain; charset=utf-8"),

@@ -158,15 +158,43 @@ def test_network_page_click_highlights_neighbours(
     assert node_background(page, BASE + "commune/07349") == "#eceff1"
 
 
+def labelled_node_count(page) -> int:
+    return page.evaluate(
+        "window.maillageNetwork.body.data.nodes"
+        ".get({filter: (node) => node.label !== undefined}).length"
+    )
+
+
+def test_network_page_small_network_drawn_with_labels(
+    network_store, live_server, browser_page
+):
+    page = open_network(browser_page, live_server)
+    assert labelled_node_count(page) == 10
+
+
 def test_network_page_draws_large_network(store, iris, live_server, browser_page):
     turtle = territory_turtle(epcis=20, communes=1800, actions=60)
     load_turtle(store, iris, turtle, iris.dataset_graph("made-up-territory"))
     started = time.monotonic()
     page = open_network(browser_page, live_server)
     elapsed = time.monotonic() - started
+    # At the scale that shows 1,950 nodes, no label is large enough to be drawn.
+    labelled_at_first = labelled_node_count(page)
+    page.evaluate(
+        "window.maillageNetwork.focus("
+        "window.maillageNetwork.body.data.nodes.getIds()[0],"
+        " {scale: 1, animation: {duration: 50}})"
+    )
+    # The page's policy forbids the eval that wait_for_function needs, so poll.
+    deadline = time.monotonic() + 10
+    while labelled_node_count(page) < 1950 and time.monotonic() < deadline:
+        time.sleep(0.05)
     assert node_count(page) == 1950
+    assert labelled_node_count(page) == 1950
+    assert labelled_at_first == 0
     # The limit is generous: the whole test takes about 2 s on 2 cores.
     assert elapsed < 20, elapsed
+    assert browser_page.errors == [], browser_page.errors
 
 
 HOSTILE_ACT = """

@@ -7,7 +7,12 @@ import re
 from urllib.parse import urlsplit
 
 from maillage.viz.network import build_network
-from maillage.viz.page import build_payload, dump_script_json, render_page
+from maillage.viz.page import (
+    build_payload,
+    compact_payload,
+    dump_script_json,
+    render_page,
+)
 
 HOSTILE_LABEL = "<img src=x onerror=alert(1)>"
 HOSTILE_TITLE = '<a href="javascript:alert(1)">x</a>'
@@ -83,3 +88,47 @@ def test_render_page_loads_only_own_files(network_store, iris):
         parts = urlsplit(source)
         assert parts.scheme in ("", "data"), source
         assert parts.netloc == "", source
+
+
+def expand_rows(fields: list[str], rows: list[list]) -> list[dict]:
+    """Expand rows as the page's script does, leaving out null values."""
+    return [
+        {name: value for name, value in zip(fields, row) if value is not None}
+        for row in rows
+    ]
+
+
+def test_compact_payload_nodes_round_trip(network_store, iris):
+    payload = build_payload(build_network(network_store, iris, None))
+    compact = compact_payload(payload)
+    assert compact["node_fields"][0] == "id", compact["node_fields"]
+    assert expand_rows(compact["node_fields"], compact["nodes"]) == payload["nodes"]
+
+
+def test_compact_payload_edges_name_nodes_by_index(network_store, iris):
+    payload = build_payload(build_network(network_store, iris, None))
+    compact = compact_payload(payload)
+    ids = [node["id"] for node in payload["nodes"]]
+    edges = expand_rows(compact["edge_fields"], compact["edges"])
+    for edge in edges:
+        edge["from"], edge["to"] = ids[edge["from"]], ids[edge["to"]]
+    assert edges == payload["edges"]
+
+
+def test_compact_payload_keeps_other_parts(network_store, iris):
+    payload = build_payload(build_network(network_store, iris, None))
+    compact = compact_payload(payload)
+    for part in ("heading", "kinds", "relations", "options"):
+        assert compact[part] == payload[part], part
+
+
+def test_compact_payload_shorter_page(network_store, iris):
+    payload = build_payload(build_network(network_store, iris, None))
+    compact_size = len(dump_script_json(compact_payload(payload)))
+    assert compact_size < len(dump_script_json(payload))
+
+
+def test_render_page_skips_library_stylesheet(network_store, iris):
+    page = render_page(build_payload(build_network(network_store, iris, None)))
+    stylesheets = re.findall(r'<link rel="stylesheet" href="([^"]*)"', page)
+    assert stylesheets == ["/static/viz/network.css"], stylesheets

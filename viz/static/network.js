@@ -6,35 +6,97 @@
 (function () {
   "use strict";
 
+  // The page's own marks of its steps before the first draw, read by bench/network.py
+  // with performance.getEntriesByType("mark").
+  performance.mark("maillage-script-start");
+
   var DIMMED_NODE = { background: "#eceff1", border: "#d9dee3" };
   var DIMMED_EDGE = "#eceff1";
   var DIMMED_FONT = "#b0b7bf";
+  // vis-network 9.1.2 draws a node label only when its font is at least
+  // scaling.label.drawThreshold - 1 = 4 pixels high on the screen.
+  var LABEL_MIN_PIXELS = 4;
+  // vis-network's fit() shows 1.1 times the extent of the nodes.
+  var FIT_MARGIN = 1.1;
 
   var data = JSON.parse(document.getElementById("network-data").textContent);
+  data.nodes = fromRows(data.node_fields, data.nodes);
+  data.edges = fromRows(data.edge_fields, data.edges);
+  data.edges.forEach(function (edge) {
+    edge.from = data.nodes[edge.from].id;
+    edge.to = data.nodes[edge.to].id;
+  });
+  performance.mark("maillage-json-parsed");
   var kindsByName = {};
   data.kinds.forEach(function (kind) { kindsByName[kind.kind] = kind; });
   var nodesById = {};
   data.nodes.forEach(function (node) { nodesById[node.id] = node; });
 
+  var container = document.getElementById("network-canvas");
+  var fontSize = data.options.nodes.font.size;
+  // vis-network measures every label while it builds the network, even those too small
+  // to draw. When no label would show at the scale of the first draw, the nodes start
+  // without labels and get them once the view is zoomed in far enough.
+  var labelsShown = fitScale() * fontSize >= LABEL_MIN_PIXELS;
   var nodes = new vis.DataSet(data.nodes.map(toVisNode));
   var edges = new vis.DataSet(data.edges.map(toVisEdge));
-  var container = document.getElementById("network-canvas");
+  performance.mark("maillage-datasets-built");
   var network = new vis.Network(container, { nodes: nodes, edges: edges }, data.options);
+  performance.mark("maillage-network-built");
   window.maillageNetwork = network;
   // Tests and scripts wait for this mark before reading positions on the screen;
   // maillageDrawnAt is the time of the first full draw, in ms since navigation start.
   network.once("afterDrawing", function () {
     window.maillageDrawnAt = performance.now();
+    performance.mark("maillage-drawn");
     container.dataset.drawn = "true";
-    // The long menus and the analytics come once the network is drawn, so that they
-    // do not delay the first draw of a large network.
-    fillFilters();
-    fillSearchList();
-    loadAnalytics();
+    showLabelsWhenReadable();
+    // The long menus and the analytics come after the browser has shown the first
+    // draw, so that they delay neither the draw nor its display.
+    window.setTimeout(function () {
+      fillFilters();
+      fillSearchList();
+      loadAnalytics();
+    }, 0);
   });
 
   var highlighted = null;
   var shownKind = "";
+
+  // Return one object per row of the page's compact JSON, without its null values.
+  function fromRows(fields, rows) {
+    return rows.map(function (row) {
+      var item = {};
+      fields.forEach(function (field, column) {
+        if (row[column] !== null) { item[field] = row[column]; }
+      });
+      return item;
+    });
+  }
+
+  // Return the scale at which vis-network's fit() will first show the nodes, from
+  // their positions and sizes, or a little more: fit() also counts the labels.
+  function fitScale() {
+    if (data.nodes.length === 0) { return 1; }
+    var left = Infinity, right = -Infinity, top = Infinity, bottom = -Infinity;
+    data.nodes.forEach(function (node) {
+      left = Math.min(left, node.x - node.size);
+      right = Math.max(right, node.x + node.size);
+      top = Math.min(top, node.y - node.size);
+      bottom = Math.max(bottom, node.y + node.size);
+    });
+    var width = FIT_MARGIN * (right - left);
+    var height = FIT_MARGIN * (bottom - top);
+    return Math.min(container.clientWidth / width, container.clientHeight / height);
+  }
+
+  function showLabelsWhenReadable() {
+    if (labelsShown || network.getScale() * fontSize < LABEL_MIN_PIXELS) { return; }
+    labelsShown = true;
+    nodes.update(data.nodes.map(function (node) {
+      return { id: node.id, label: node.label };
+    }));
+  }
 
   // A tooltip is a plain element holding text, so markup in a title shows as written.
   function tooltip(text) {
@@ -48,6 +110,7 @@
     var copy = Object.assign({}, node);
     copy.title = tooltip(node.title || node.label);
     copy.baseColor = node.color;
+    if (!labelsShown) { delete copy.label; }
     return copy;
   }
 
@@ -352,6 +415,9 @@
     shownKind = event.target.value;
     redraw();
   });
+  // "zoom" follows the mouse wheel and pinches; "animationFinished" follows focus().
+  network.on("zoom", showLabelsWhenReadable);
+  network.on("animationFinished", showLabelsWhenReadable);
   network.on("click", function (params) {
     highlighted = params.nodes.length > 0 ? params.nodes[0] : null;
     redraw();

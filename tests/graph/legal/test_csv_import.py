@@ -69,6 +69,29 @@ def test_import_legal_events_twice_replaces(writer, store, iris):
     assert len(load_facts(store, iris, None).transfers) == 1
 
 
+def test_import_legal_events_act_description(writer, store, iris):
+    import_legal_events(writer, DATA / "events.csv", LEGAL_STAFF)
+    acts = load_facts(store, iris, None).acts
+    creation = acts[BASE + "act/arrete-creation"]
+    transfer_order = acts[BASE + "act/arrete-transfert-action-sociale"]
+    assert creation.description == "Crée la CA avec Alpha et Bêta au 1er janvier 2014."
+    assert transfer_order.description is None
+
+
+def test_import_legal_events_act_description_replaced(writer, store, iris, tmp_path):
+    header = "row_type,key,title,date,description\n"
+    row = "deliberation,d,Délibération,2016-01-01,"
+    first = write_csv(tmp_path, header + row + "Avant\n")
+    import_legal_events(writer, first, LEGAL_STAFF)
+    before = load_facts(store, iris, None).acts[BASE + "act/d"]
+    second = write_csv(tmp_path, header + row + "\n")
+    report = import_legal_events(writer, second, LEGAL_STAFF)
+    after = load_facts(store, iris, None).acts[BASE + "act/d"]
+    assert before.description == "Avant"
+    assert report.errors == []
+    assert after.description is None
+
+
 def test_import_legal_events_records_revisions(writer):
     import_legal_events(writer, DATA / "events.csv", LEGAL_STAFF)
     state = writer.state("transfer", "c2520-200000001-2015-01-01")
@@ -89,8 +112,8 @@ def test_import_legal_events_reports_bad_rows(writer, tmp_path):
     reasons = {error.line: error.reason for error in report.errors}
     assert report.written == []
     assert reasons == {
-        2: "legal_bases: List should have at least 1 item after validation, not 0",
-        3: "vote_share: Input should be less than or equal to 1",
+        2: "legal_bases: must have at least 1 value",
+        3: "vote_share: must be at most 1",
         4: "no item http://maillage.test/id/commune/99009 in the store",
         5: "unknown row_type 'arrete'; accepted: deliberation, prefectoral-order, "
         "transfer, membership-start, membership-end",

@@ -59,13 +59,21 @@ def test_documented_queries_all_present():
     assert names == ["timeline", "holder", "competences", "basis", "report"], names
 
 
-def test_query_timeline(scenario_store):
+def timeline_alpha_action_sociale(store) -> list[dict[str, str]]:
+    """Run the timeline query for action sociale (C2520) in Alpha (99001)."""
     query = with_values(
         documented_query("timeline"),
         competence=item("competence/C2520"),
         commune=item("commune/99001"),
     )
-    rows = [(r["date"], r["event"], r["item"]) for r in run(scenario_store, query)]
+    return run(store, query)
+
+
+def test_query_timeline(scenario_store):
+    rows = [
+        (r["date"], r["event"], r["item"])
+        for r in timeline_alpha_action_sociale(scenario_store)
+    ]
     assert rows == [
         ("2013-10-15", "act", "act/arrete-creation"),
         ("2014-01-01", "membership-start", "membership/200000001-99001"),
@@ -79,17 +87,22 @@ def test_query_timeline(scenario_store):
 
 
 def test_query_timeline_documents(scenario_store):
-    query = with_values(
-        documented_query("timeline"),
-        competence=item("competence/C2520"),
-        commune=item("commune/99001"),
-    )
-    documents = {
-        r["item"]: r["document"] for r in run(scenario_store, query) if "document" in r
-    }
+    rows = timeline_alpha_action_sociale(scenario_store)
+    documents = {r["item"]: r["document"] for r in rows if "document" in r}
     assert documents == {
         "act/arrete-creation": "https://recueil.example/2013-10-15.pdf",
         "act/arrete-transfert-action-sociale": "https://recueil.example/2014-12-10.pdf",
+    }
+
+
+def test_query_timeline_descriptions(scenario_store):
+    rows = timeline_alpha_action_sociale(scenario_store)
+    descriptions = {r["item"]: r["description"] for r in rows if "description" in r}
+    assert descriptions == {
+        "act/arrete-creation": "Crée la CA avec Alpha et Bêta au 1er janvier 2014.",
+        "act/arrete-transfert-action-sociale": (
+            "Transfère l'action sociale d'Alpha et de Bêta à la CA."
+        ),
     }
 
 

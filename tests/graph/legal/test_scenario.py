@@ -95,11 +95,31 @@ def test_action_basis_epci_after_interest_defined(facts):
 
 def test_action_basis_epci_territory_interest_pending(facts):
     # Members on 2016-06-01: Alpha and Bêta (interest not defined), Delta (unknown).
+    # Delta never transferred jeunesse, so the CA has no basis there if it is a member.
     assert verdicts(facts, "fa-02")[0] == (
         "2016-06-01",
         "undetermined",
-        ["interest-not-defined", "perimeter-unknown"],
+        ["interest-not-defined", "no-basis", "perimeter-unknown"],
     )
+
+
+def test_action_basis_unknown_member_checked_as_member(facts):
+    basis = action_basis(facts, BASE + "action/fa-02")
+    (delta,) = [
+        f for f in basis.verdicts[0].findings if f.commune == BASE + "commune/99004"
+    ]
+    assert delta.status.value == "undetermined"
+    assert [f.code for f in delta.flags] == ["perimeter-unknown", "no-basis"]
+
+
+def test_action_basis_no_basis_flag_names_communes(facts):
+    # 2018-01-01: neither Gamma (a member) nor Delta (unknown) transferred jeunesse.
+    basis = action_basis(facts, BASE + "action/fa-02")
+    messages = [f.message for f in basis.verdicts[1].flags if f.code == "no-basis"]
+    assert messages == [
+        "Aucun transfert en vigueur à cette date ne donne « Jeunesse » à "
+        "CA du Plateau pour Gamma et Delta."
+    ]
 
 
 def test_action_basis_epci_territory_whole_by_deadline(facts):
