@@ -22,10 +22,16 @@ Scales:
 - `departement`: 1 département, 340 communes;
 - `tenth`: 10 départements, 3,500 communes, a tenth of France;
 - `national`: 100 départements, 35,000 communes. Its 9.45 million observations
-  (66 million triples) are not written as RDF: the index is built from the
+  (66 million triples) are not loaded into Oxigraph: the index is built from the
   generated values by the same refresh code, and the store holds the territories
   and the description of the dataset only. The API reads nothing else, so its
-  latency is that of a store with the observations; the SPARQL columns are empty.
+  latency is that of a store with the observations. The same observations are
+  written straight to N-Triples files, one per 350 communes, and bulk-loaded into
+  Virtuoso with the store's other quads, so the Virtuoso column is filled. The
+  Oxigraph column is empty at that size.
+
+`--observation-files` takes the national path at any scale, which checks it on a
+small one first.
 
 Command: `.venv/bin/python bench/observatory.py --scale departement --scale tenth
 --scale national` (`--results` appends the table to bench/RESULTS.md).
@@ -35,6 +41,8 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
+import shutil
 import platform
 import random
 import socket
@@ -46,6 +54,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from decimal import Decimal
 from pathlib import Path
 
 import httpx
@@ -75,12 +84,13 @@ from maillage.graph.namespaces import (  # noqa: E402
     sparql_prefixes,
 )
 from maillage.graph.observatory.build import Observation  # noqa: E402
+from maillage.graph.observatory.catalogue import read_catalogue  # noqa: E402
 from maillage.graph.observatory.communes import (  # noqa: E402
     CommuneDataset,
     describe_commune_dataset,
     import_commune_values,
 )
-from maillage.graph.observatory.cube import CubeWriter  # noqa: E402
+from maillage.graph.observatory.cube import CubeValue, CubeWriter  # noqa: E402
 from maillage.graph.observatory.generate import (  # noqa: E402
     GENERATED_KEYS,
     CommuneSeed,
@@ -111,19 +121,34 @@ MIN_RUNS, MAX_RUNS, RUN_BUDGET = 5, 40, 4.0
 TARGET_MS = 50.0
 
 
+# Observations per N-Triples file of the national path: one département's worth, which
+# Virtuoso's bulk loader reads in well under the 600 s that one isql call may take.
+COMMUNES_PER_FILE = 350
+# Files that one call of Virtuoso's `rdf_loader_run` loads, and loaders run at once.
+FILES_PER_LOADER_CALL = 2
+LOADERS = 2
+
+
 @dataclass(frozen=True)
 class Scale:
-    """How much to generate, and whether the observations are written as RDF."""
+    """How much to generate, and where the observations go.
+
+    `oxigraph` True imports them into the store through the importer; False writes
+    them to N-Triples files for Virtuoso only. `virtuoso_buffers` is Virtuoso's
+    NumberOfBuffers (8 KiB pages of cache).
+    """
 
     departements: int
     communes: int
-    rdf: bool
+    oxigraph: bool
+    virtuoso_buffers: int = 200_000
 
 
 SCALES = {
-    "departement": Scale(1, 340, rdf=True),
-    "tenth": Scale(10, 350, rdf=True),
-    "national": Scale(100, 350, rdf=False),
+    "departement": Scale(1, 340, oxigraph=True),
+    "tenth": Scale(10, 350, oxigraph=True),
+    # About 5.3 GiB of cache, for a database of about 66 million triples.
+    "national": Scale(100, 350, oxigraph=False, virtuoso_buffers=700_000),
 }
 
 
@@ -241,6 +266,57 @@ def describe_only(store: GraphStore, iris: Iris) -> None:
     for key in GENERATED_KEYS:
         cubes.cube(iris.item("indicator", key).value, key, key)
     replace_dataset_graph(store, iris, SLUG, writer)
+
+
+def write_observation_files(
+    store: GraphStore,
+    iris: Iris,
+    territory: Territory,
+    folder: Path,
+    *,
+    communes_per_file: int = COMMUNES_PER_FILE,
+) -> list[Path]:
+    """Write the generated observations as N-Triples files of the dataset's graph.
+
+    The triples are those the importer writes for the raw dataset (`CubeWriter`), in
+    files `observations-{n}.nt` of `communes_per_file` communes each, written as the
+    values are drawn so that no more than one file's lines are held in memory.
+    """
+    catalogue = read_catalogue(store, iris)
+    indicators = {key: catalogue.by_key(key) for key in GENERATED_KEYS}
+    writer = TripleWriter()
+    cubes = CubeWriter(iris, writer, SLUG, f"<{iris.item('dataset', SLUG).value}>")
+    for key, indicator in indicators.items():
+        cubes.cube(indicator.iri, key, indicator.label)
+    # The cubes themselves are in the dataset's description (`describe_only`).
+    writer.lines.clear()
+
+    folder.mkdir(parents=True, exist_ok=True)
+    paths: list[Path] = []
+    communes_in_file = 0
+    current = None
+    rows = iter_values(territory.seeds, YEARS, seed=SEED, base_year=YEARS[-1])
+    for commune, key, period, value in rows:
+        if commune != current:
+            current = commune
+            communes_in_file += 1
+            if communes_in_file > communes_per_file:
+                paths.append(_flush(writer, folder, len(paths)))
+                communes_in_file = 1
+        indicator = indicators[key]
+        cell = CubeValue(commune, indicator.iri, period, Decimal(value))
+        cubes.add(cell, key, indicator.unit, indicator.kind)
+    if writer.lines:
+        paths.append(_flush(writer, folder, len(paths)))
+    return paths
+
+
+def _flush(writer: TripleWriter, folder: Path, number: int) -> Path:
+    path = folder / f"observations-{number:04d}.nt"
+    with path.open("w", encoding="utf-8") as handle:
+        handle.writelines(writer.lines)
+    writer.lines.clear()
+    return path
 
 
 def generated_observations(iris: Iris, territory: Territory):
@@ -390,60 +466,126 @@ def measure_oxigraph(
 
 
 def measure_virtuoso(
-    store: GraphStore, queries: dict[str, str], results: dict[str, Result], work: Path
+    store: GraphStore,
+    queries: dict[str, str],
+    results: dict[str, Result],
+    folder: Path,
+    *,
+    buffers: int,
+    observations_graph: str | None = None,
 ) -> float | None:
-    """Load the store into Virtuoso with its bulk loader and time the queries."""
+    """Bulk-load the store into Virtuoso and time the queries; return the load time.
+
+    `folder` is Virtuoso's database folder, the only one it reads files from. When
+    `observations_graph` is given, the `observations-*.nt` files already in `folder`
+    are loaded into that graph too, then deleted to give their disk space back.
+    """
     if not is_installed():
         return None
-    folder = work / "virtuoso"
-    with running_virtuoso(folder, buffers=200_000) as server:
-        dump = folder / "observatory.nq"
-        store.dump(dump, RdfFormat.N_QUADS)
+    with running_virtuoso(folder, buffers=buffers) as server:
+        store.dump(folder / "observatory.nq", RdfFormat.N_QUADS)
         started = time.perf_counter()
-        script = (
-            f"ld_dir('{folder}', 'observatory.nq', '{BASE}/graph/default');\n"
-            "rdf_loader_run();\ncheckpoint;\n"
-        )
+        script = f"ld_dir('{folder}', 'observatory.nq', '{BASE}/graph/default');\n"
+        if observations_graph is not None:
+            mask = "observations-*.nt"
+            script += f"ld_dir('{folder}', '{mask}', '{observations_graph}');\n"
         _run_as_dba(server, script)
+        run_loaders(server)
+        _run_as_dba(server, "checkpoint;\n")
         loaded = time.perf_counter() - started
-        with httpx.Client(auth=server.auth(), trust_env=False, timeout=600) as client:
-            for question, query in queries.items():
-                body = {"query": sparql_prefixes() + query}
-                headers = {"Accept": "application/sparql-results+json"}
-
-                def ask(body: dict = body) -> dict:
-                    response = client.post(
-                        server.sparql_url, data=body, headers=headers
-                    )
-                    response.raise_for_status()
-                    return response.json()
-
-                results[question].virtuoso = median_ms(ask)
-            total = ask({"query": sparql_prefixes() + queries["EPCI, one year"]})
-            value = total["results"]["bindings"][0]["total"]["value"]
-            results["EPCI, one year"].check += f", Virtuoso {value}"
+        for path in folder.glob("observations-*.nt"):
+            path.unlink()
+        _time_virtuoso_queries(server, queries, results)
     return loaded
 
 
-def _run_as_dba(server, script: str) -> None:
+def run_loaders(server) -> None:
+    """Run `LOADERS` bulk loaders at once until every listed file is loaded.
+
+    Each isql call loads at most `FILES_PER_LOADER_CALL` files, so that it ends within
+    isql's time limit. Raises `RuntimeError` naming the files the loader rejected.
+    """
+
+    def load() -> None:
+        while _count(server, "ll_state = 0"):
+            _run_as_dba(server, f"rdf_loader_run({FILES_PER_LOADER_CALL});\n")
+
+    threads = [threading.Thread(target=load) for _ in range(LOADERS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    failed = _count(server, "ll_error IS NOT NULL")
+    if failed:
+        errors = _run_as_dba(
+            server,
+            "SELECT ll_file, ll_error FROM DB.DBA.LOAD_LIST "
+            "WHERE ll_error IS NOT NULL;\n",
+        )
+        raise RuntimeError(f"Virtuoso rejected {failed} files: {errors[-2000:]}")
+
+
+def _count(server, condition: str) -> int:
+    """Return the number of rows of Virtuoso's load list that meet `condition`."""
+    output = _run_as_dba(
+        server, f"SELECT COUNT(*) FROM DB.DBA.LOAD_LIST WHERE {condition};\n"
+    )
+    numbers = re.findall(r"^\s*(\d+)\s*$", output, flags=re.MULTILINE)
+    if not numbers:
+        raise RuntimeError(f"no count in the isql output: {output[-500:]}")
+    return int(numbers[0])
+
+
+def _time_virtuoso_queries(
+    server, queries: dict[str, str], results: dict[str, Result]
+) -> None:
+    with httpx.Client(auth=server.auth(), trust_env=False, timeout=600) as client:
+        headers = {"Accept": "application/sparql-results+json"}
+
+        def ask(body: dict) -> dict:
+            response = client.post(server.sparql_url, data=body, headers=headers)
+            response.raise_for_status()
+            return response.json()
+
+        for question, query in queries.items():
+            body = {"query": sparql_prefixes() + query}
+            results[question].virtuoso = median_ms(lambda body=body: ask(body))
+        total = ask({"query": sparql_prefixes() + queries["EPCI, one year"]})
+        value = total["results"]["bindings"][0]["total"]["value"]
+        results["EPCI, one year"].check += f", Virtuoso {value}"
+
+
+def _run_as_dba(server, script: str) -> str:
     """Run SQL as dba with the harness's password, or Virtuoso's default one.
 
     NOTE: with Virtuoso 7.2.5 the harness's SET PASSWORD leaves dba's password at its
     default, so the default is tried when the harness's is refused.
     """
     try:
-        run_isql(server.sql_port, server.password, script)
+        return run_isql(server.sql_port, server.password, script)
     except RuntimeError as exc:
         if "Bad login" not in str(exc):
             raise
-        run_isql(server.sql_port, "dba", script)
+        return run_isql(server.sql_port, "dba", script)
 
 
 # -- run -----------------------------------------------------------------------------
 
+# Free disk space below which the national path stops before writing anything: its
+# N-Triples files take about 13 GiB and Virtuoso's database several more.
+MIN_FREE_BYTES = 20 * 2**30
 
-def run_scale(name: str, scale: Scale, work: Path) -> tuple[list[Result], dict]:
-    """Build one scale's store and index, then time the questions."""
+
+def run_scale(
+    name: str, scale: Scale, work: Path, *, observation_files: bool = False
+) -> tuple[list[Result], dict]:
+    """Build one scale's store and index, then time the questions.
+
+    `observation_files` takes the path of a scale that is not loaded into Oxigraph.
+    """
+    to_oxigraph = scale.oxigraph and not observation_files
+    if not to_oxigraph:
+        check_free_space(work)
     iris = Iris(BASE)
     settings = Settings(
         store_path=work / "store", data_path=work / "data", base_iri=BASE
@@ -457,19 +599,12 @@ def run_scale(name: str, scale: Scale, work: Path) -> tuple[list[Result], dict]:
     facts["EPCI"] = len(territory.epcis)
     facts["observations"] = len(territory.seeds) * len(GENERATED_KEYS) * len(YEARS)
 
-    started = time.perf_counter()
     index = ObservatoryIndex.in_folder(settings.data_path)
-    if scale.rdf:
-        import_as_rdf(store, iris, territory)
-        facts["import s"] = round(time.perf_counter() - started, 1)
-        started = time.perf_counter()
-        report = refresh_index(index, store, iris)
+    if to_oxigraph:
+        build_from_store(store, iris, territory, index, facts)
     else:
-        describe_only(store, iris)
-        read = generated_observations(iris, territory)
-        report = refresh_index(index, store, iris, read=read)
-    facts["index s"] = round(time.perf_counter() - started, 1)
-    facts["index rows"] = report.rows
+        build_from_values(store, iris, territory, index, facts, work / "virtuoso")
+    facts["index rows"] = facts.pop("rows")
     facts["index MiB"] = round(index.path.stat().st_size / 2**20)
     facts["store quads"] = store.count_quads()
     index.close()
@@ -477,13 +612,63 @@ def run_scale(name: str, scale: Scale, work: Path) -> tuple[list[Result], dict]:
     results = {q: Result(q) for q in api_paths(iris, territory)}
     with Server(settings, store) as server:
         measure_api(server.url, api_paths(iris, territory), results)
-    if scale.rdf:
-        queries = sparql_queries(iris, territory)
+    queries = sparql_queries(iris, territory)
+    if to_oxigraph:
         measure_oxigraph(store, queries, results)
-        loaded = measure_virtuoso(store, queries, results, work)
-        facts["Virtuoso load s"] = round(loaded, 1) if loaded is not None else "absent"
+    loaded = measure_virtuoso(
+        store,
+        queries,
+        results,
+        work / "virtuoso",
+        buffers=scale.virtuoso_buffers,
+        observations_graph=None if to_oxigraph else iris.dataset_graph(SLUG).value,
+    )
+    facts["Virtuoso load s"] = round(loaded, 1) if loaded is not None else "absent"
     store.close()
     return list(results.values()), facts
+
+
+def check_free_space(work: Path) -> None:
+    """Raise `SystemExit` when the disk of `work` has under `MIN_FREE_BYTES` free."""
+    work.mkdir(parents=True, exist_ok=True)
+    free = shutil.disk_usage(work).free
+    if free < MIN_FREE_BYTES:
+        raise SystemExit(
+            f"only {free / 2**30:.1f} GiB free under {work}; the national path needs "
+            f"{MIN_FREE_BYTES / 2**30:.0f} GiB: free some space or pass another --work"
+        )
+
+
+def build_from_store(
+    store: GraphStore, iris: Iris, territory: Territory, index, facts: dict
+) -> None:
+    """Import the observations into the store, then build the index from it."""
+    started = time.perf_counter()
+    import_as_rdf(store, iris, territory)
+    facts["import s"] = round(time.perf_counter() - started, 1)
+    started = time.perf_counter()
+    facts["rows"] = refresh_index(index, store, iris).rows
+    facts["index s"] = round(time.perf_counter() - started, 1)
+
+
+def build_from_values(
+    store: GraphStore,
+    iris: Iris,
+    territory: Territory,
+    index,
+    facts: dict,
+    folder: Path,
+) -> None:
+    """Build the index from the generated values, and write them as N-Triples files."""
+    describe_only(store, iris)
+    started = time.perf_counter()
+    read = generated_observations(iris, territory)
+    facts["rows"] = refresh_index(index, store, iris, read=read).rows
+    facts["index s"] = round(time.perf_counter() - started, 1)
+    started = time.perf_counter()
+    paths = write_observation_files(store, iris, territory, folder)
+    facts["files s"] = round(time.perf_counter() - started, 1)
+    facts["files MiB"] = round(sum(p.stat().st_size for p in paths) / 2**20)
 
 
 def table(name: str, results: list[Result], facts: dict) -> str:
@@ -527,21 +712,35 @@ def main() -> None:
         "--work", type=Path, help="Folder for stores (a temporary one)."
     )
     parser.add_argument("--results", action="store_true", help="Append to RESULTS.md.")
+    parser.add_argument(
+        "--observation-files",
+        action="store_true",
+        help="Write the observations to N-Triples files for Virtuoso only, as the "
+        "national scale does, at every scale.",
+    )
     arguments = parser.parse_args()
     scales = arguments.scale or ["departement"]
     started = datetime.now(UTC)
     sections = []
     with tempfile.TemporaryDirectory(dir=arguments.work) as folder:
         for name in scales:
-            results, facts = run_scale(name, SCALES[name], Path(folder) / name)
+            results, facts = run_scale(
+                name,
+                SCALES[name],
+                Path(folder) / name,
+                observation_files=arguments.observation_files,
+            )
             section = table(name, results, facts)
             print(section, flush=True)
             sections.append(section)
     if arguments.results:
+        options = " ".join("--scale " + s for s in scales)
+        if arguments.observation_files:
+            options += " --observation-files"
         header = (
             "\n## Observatory dashboard questions (`bench/observatory.py`)\n\n"
             f"Command: `.venv/bin/python bench/observatory.py "
-            f"{' '.join('--scale ' + s for s in scales)} --results`, run on "
+            f"{options} --results`, run on "
             f"{started:%Y-%m-%d}; {machine()}.\n\n"
         )
         with (BENCH / "RESULTS.md").open("a", encoding="utf-8") as handle:

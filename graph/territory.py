@@ -30,6 +30,10 @@ SELECT ?membership ?commune ?code ?label ?start ?end ?observed WHERE {
 }
 """
 
+# The variables of a membership's dates in the queries, in the order of the arguments
+# of `membership_status`.
+DATE_VARIABLES = ("start", "end", "observed")
+
 
 @dataclass(frozen=True)
 class Member:
@@ -94,13 +98,22 @@ def members_on(
 
 def _status(row: dict, on: date) -> str:
     """Return `known`, `unknown` or `not-member` for one membership on the date `on`."""
-    end = _date(row.get("end"))
+    start, end, observed = (parse_date(row.get(name)) for name in DATE_VARIABLES)
+    return membership_status(start, end, observed, on)
+
+
+def membership_status(
+    start: date | None, end: date | None, observed: date | None, on: date
+) -> str:
+    """Return `known`, `unknown` or `not-member` for a membership on the date `on`.
+
+    The end date is the first day the commune is no longer a member. Without a start
+    date, the membership is known from its observation date on, and unknown before.
+    """
     if end is not None and end <= on:
         return "not-member"
-    start = _date(row.get("start"))
     if start is not None:
         return "known" if start <= on else "not-member"
-    observed = _date(row.get("observed"))
     if observed is not None and observed <= on:
         return "known"
     return "unknown"
@@ -118,7 +131,8 @@ def _note(answer: MembersAnswer, observed_dates: list[str]) -> str:
     )
 
 
-def _date(term) -> date | None:
+def parse_date(term) -> date | None:
+    """Return the date of an `xsd:date` or `xsd:dateTime` literal, or None if invalid."""
     if term is None:
         return None
     try:

@@ -58,6 +58,8 @@ def create_app(settings: Settings, *, store: GraphStore | None = None) -> FastAP
     app.state.settings = settings
     app.state.iris = Iris(settings.base_iri)
     app.state.store = store
+    # Registered on the writer of the write routes at the first write.
+    app.state.writer_hooks = (search.hook_writer, observatory.hook_writer)
     install_error_handlers(app)
 
     # First, because partners' tools call it most and routes are tried in order.

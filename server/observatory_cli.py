@@ -21,33 +21,23 @@ from maillage.graph.observatory.publish import ImportRejectedError
 from maillage.graph.observatory.refresh import RefreshReport, refresh_index
 from maillage.graph.settings import Settings, load_settings
 from maillage.graph.store import GraphStore
+from maillage.server.cli_options import BaseIriOption, StoreOption, error_console
 
 logger = logging.getLogger(__name__)
 
 console = Console()
-error_console = Console(stderr=True)
 
 observatory_app = typer.Typer(
     help="Keep the observatory's precomputed figures up to date.",
     no_args_is_help=True,
 )
 
-StoreOption = Annotated[
-    Path | None,
-    typer.Option(
-        "--store", help="Folder of the Oxigraph store [env: MAILLAGE_STORE_PATH]."
-    ),
-]
 DataOption = Annotated[
     Path | None,
     typer.Option(
         "--data",
         help="Folder of data files and of the figures index [env: MAILLAGE_DATA_PATH].",
     ),
-]
-BaseIriOption = Annotated[
-    str | None,
-    typer.Option("--base-iri", help="Base of every item IRI [env: MAILLAGE_BASE_IRI]."),
 ]
 
 
@@ -177,6 +167,7 @@ def _print_refresh(report: RefreshReport) -> None:
         console.print("observatory figures already up to date")
         return
     console.print(
-        f"observatory figures {kind}: {len(report.datasets)} datasets read, "
+        f"observatory figures {kind}: {len(report.republished)} published copies "
+        f"written again, {len(report.datasets)} datasets read, "
         f"{report.rows} figures in {report.seconds:.2f} s"
     )

@@ -6,8 +6,11 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, ClassVar, Literal
 
-from pyoxigraph import NamedNode
+from pydantic import Field
+from pyoxigraph import Literal as RdfLiteral
+from pyoxigraph import NamedNode, Triple
 
+from maillage.graph.iris import Iris
 from maillage.graph.models.base import ItemModel, Iri, Text
 from maillage.graph.models.mapping import (
     ObjectKind,
@@ -24,6 +27,7 @@ from maillage.graph.namespaces import (
     MLG,
     PROV,
     QB,
+    RDF,
     RDFS,
     SDMX_ATTRIBUTE,
     SDMX_DIMENSION,
@@ -32,8 +36,15 @@ from maillage.graph.namespaces import (
 )
 
 
+PositiveInt = Annotated[int, Field(gt=0)]
+
+
 class Indicator(ItemModel):
-    """An indicator, which observations also use as the property of their value."""
+    """An indicator, which observations also use as the property of their value.
+
+    Its item graph also contains the data structure definition of its cubes, which
+    `to_triples` always writes (`structure_triples`), so a replace keeps it.
+    """
 
     item_type: ClassVar[str] = "indicator"
     rdf_types: ClassVar[tuple[NamedNode, ...]] = (MLG.Indicator, QB.MeasureProperty)
@@ -48,6 +59,50 @@ class Indicator(ItemModel):
     source: Annotated[Text | None, text(DCTERMS.source)] = None
     subjects: Annotated[list[Iri], concept(DCTERMS.subject, "theme")] = []
     source_column: Annotated[str | None, literal(MLG.sourceColumn, XSD.string)] = None
+    # Rates: the factor of numerator over denominator, 100 for a percentage.
+    rate_multiplier: Annotated[
+        PositiveInt | None, literal(MLG.rateMultiplier, XSD.integer)
+    ] = None
+    # Counts: values from 1 to the threshold minus one are hidden by secrecy.
+    secrecy_threshold: Annotated[
+        PositiveInt | None, literal(MLG.secrecyThreshold, XSD.integer)
+    ] = None
+    # Indicators of imported tables whose observations count for this one.
+    source_indicators: Annotated[
+        list[Iri], link(MLG.sourceIndicator, MLG.Indicator)
+    ] = []
+    demo_data: Annotated[Text | None, text(MLG.demoData)] = None
+
+    def to_triples(self, iris: Iris) -> list[Triple]:
+        """Build the triples of the indicator and of the structure of its cubes."""
+        return super().to_triples(iris) + structure_triples(self.iri(iris))
+
+
+def structure_triples(indicator: NamedNode) -> list[Triple]:
+    """Build the data structure definition `{indicator}#structure` of its cubes.
+
+    Its components are the area and the year as dimensions (in that order), the
+    indicator as measure, and the unit as a required attribute.
+    """
+    structure = NamedNode(f"{indicator.value}#structure")
+    triples = [Triple(structure, RDF.type, QB.DataStructureDefinition)]
+    components = (
+        ("area", QB.dimension, SDMX_DIMENSION.refArea, 1),
+        ("period", QB.dimension, SDMX_DIMENSION.refPeriod, 2),
+        ("measure", QB.measure, indicator, None),
+        ("unit", QB.attribute, SDMX_ATTRIBUTE.unitMeasure, None),
+    )
+    for name, role, component_property, order in components:
+        component = NamedNode(f"{indicator.value}#component-{name}")
+        triples.append(Triple(structure, QB.component, component))
+        triples.append(Triple(component, role, component_property))
+        if order is not None:
+            order_literal = RdfLiteral(str(order), datatype=XSD.integer)
+            triples.append(Triple(component, QB.order, order_literal))
+    unit = NamedNode(f"{indicator.value}#component-unit")
+    required = RdfLiteral("true", datatype=XSD.boolean)
+    triples.append(Triple(unit, QB.componentRequired, required))
+    return triples
 
 
 DatasetKind = Literal["reference", "cube"]

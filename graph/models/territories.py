@@ -33,6 +33,13 @@ Siren = Annotated[str, Field(pattern=r"^[0-9]{9}$")]
 PostalCode = Annotated[str, Field(pattern=r"^[0-9][0-9AB][0-9]{3}$")]
 Population = Annotated[int, Field(ge=0)]
 
+# Fields that several kinds of territory share.
+SirenField = Annotated[Siren | None, literal(MLG.siren, XSD.string)]
+PopulationField = Annotated[Population | None, literal(MLG.population, XSD.integer)]
+PopulationDgclField = Annotated[
+    Population | None, literal(MLG.populationDGCL, XSD.integer)
+]
+
 
 class LabelledItem(ItemModel):
     """An organisation or a territory: a French name, a description, a web site."""
@@ -59,13 +66,9 @@ class Commune(InseeUnit):
         ORG.FormalOrganization,
     )
 
-    siren: Annotated[Siren | None, literal(MLG.siren, XSD.string)] = None
-    population: Annotated[Population | None, literal(MLG.population, XSD.integer)] = (
-        None
-    )
-    population_dgcl: Annotated[
-        Population | None, literal(MLG.populationDGCL, XSD.integer)
-    ] = None
+    siren: SirenField = None
+    population: PopulationField = None
+    population_dgcl: PopulationDgclField = None
     postal_codes: Annotated[list[PostalCode], literal(MLG.postalCode, XSD.string)] = []
     parent: Annotated[
         Iri | None,
@@ -73,7 +76,13 @@ class Commune(InseeUnit):
     ] = None
 
 
-class CommuneDeleguee(InseeUnit):
+class FormerCommune(InseeUnit):
+    """A former commune kept as a part of the commune `parent`."""
+
+    parent: Annotated[Iri | None, link(IGEO.subdivisionDirecteDe, MLG.Commune)] = None
+
+
+class CommuneDeleguee(FormerCommune):
     """A commune déléguée, part of a commune nouvelle (`parent`)."""
 
     item_type: ClassVar[str] = "commune-deleguee"
@@ -83,10 +92,8 @@ class CommuneDeleguee(InseeUnit):
         ORG.FormalOrganization,
     )
 
-    parent: Annotated[Iri | None, link(IGEO.subdivisionDirecteDe, MLG.Commune)] = None
 
-
-class CommuneAssociee(InseeUnit):
+class CommuneAssociee(FormerCommune):
     """A commune associée, part of the commune it merged with (`parent`)."""
 
     item_type: ClassVar[str] = "commune-associee"
@@ -95,8 +102,6 @@ class CommuneAssociee(InseeUnit):
         MLG.CommuneAssociee,
         ORG.FormalOrganization,
     )
-
-    parent: Annotated[Iri | None, link(IGEO.subdivisionDirecteDe, MLG.Commune)] = None
 
 
 class EPCI(InseeUnit):
@@ -115,13 +120,9 @@ class EPCI(InseeUnit):
     financing_mode: Annotated[
         Literal["FPU", "FA"] | None, literal(MLG.financingMode, XSD.string)
     ] = None
-    siren: Annotated[Siren | None, literal(MLG.siren, XSD.string)] = None
-    population: Annotated[Population | None, literal(MLG.population, XSD.integer)] = (
-        None
-    )
-    population_dgcl: Annotated[
-        Population | None, literal(MLG.populationDGCL, XSD.integer)
-    ] = None
+    siren: SirenField = None
+    population: PopulationField = None
+    population_dgcl: PopulationDgclField = None
 
 
 class Departement(InseeUnit):
@@ -134,7 +135,7 @@ class Departement(InseeUnit):
         ORG.FormalOrganization,
     )
 
-    siren: Annotated[Siren | None, literal(MLG.siren, XSD.string)] = None
+    siren: SirenField = None
     parent: Annotated[Iri | None, link(IGEO.subdivisionDirecteDe, MLG.Region)] = None
     seat: Annotated[Iri | None, link(IGEO.chefLieu, MLG.Commune)] = None
 
@@ -149,7 +150,7 @@ class Region(InseeUnit):
         ORG.FormalOrganization,
     )
 
-    siren: Annotated[Siren | None, literal(MLG.siren, XSD.string)] = None
+    siren: SirenField = None
     seat: Annotated[Iri | None, link(IGEO.chefLieu, MLG.Commune)] = None
 
 
@@ -203,7 +204,7 @@ class Actor(LabelledItem):
         ActorKind,
         RdfKind(ACTOR_KIND_CLASSES, MLG.actorKind, "actor-kind"),
     ]
-    siren: Annotated[Siren | None, literal(MLG.siren, XSD.string)] = None
+    siren: SirenField = None
 
 
 class Membership(ItemModel):

@@ -12,7 +12,9 @@ protected:
   that graph is public.
 
 The published graph is written on each import, from the perimeters of the EPCI and
-the départements in the store at that time.
+the départements in the store at that time, and written again from the dataset's own
+graph when a secrecy rule or a membership changes later
+(`maillage.graph.observatory.republish`).
 """
 
 from __future__ import annotations
@@ -22,6 +24,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
+
+from pyoxigraph import Quad
 
 from maillage.graph.errors import NotFoundError, ValidationFailedError
 from maillage.graph.importers.ntriples import (
@@ -207,14 +211,31 @@ def prepare(
         return prepared
 
     territories = read_territories(store, iris)
-    prepared.hidden = hidden_cells(values, indicators, territories)
-    prepared.published = _published_graph(
-        iris, values, dataset, indicators, prepared.hidden
+    prepared.hidden, prepared.published = build_published_copy(
+        iris, values, dataset, indicators, territories, support
     )
-    problems = check_import(prepared.published, support=support)
+    return prepared
+
+
+def build_published_copy(
+    iris: Iris,
+    values: Values,
+    dataset: CommuneDataset,
+    indicators: dict[str, Indicator],
+    territories: Territories,
+    support: Iterable[Quad],
+) -> tuple[dict[tuple[str, str, int], Suppression], TripleWriter]:
+    """Apply statistical secrecy to `values` and build the graph of the published copy.
+
+    Returns the hidden values and the checked graph. Raises `ImportRejectedError` when
+    the copy fails a Data Cube check.
+    """
+    hidden = hidden_cells(values, indicators, territories)
+    published = _published_graph(iris, values, dataset, indicators, hidden)
+    problems = check_import(published, support=support)
     if problems:
         raise reject(f"{dataset.source} (published copy)", problems)
-    return prepared
+    return hidden, published
 
 
 def hidden_cells(

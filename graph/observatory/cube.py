@@ -13,11 +13,16 @@ integrity constraints ask for, so that it can be checked on its own.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from pyoxigraph import Literal, NamedNode
+
 from maillage.graph.importers.ntriples import A, TripleWriter, iri, text, typed, year
 from maillage.graph.iris import Iris
+from maillage.graph.models.statistics import structure_triples
+from maillage.graph.store import GraphStore
 from maillage.graph.namespaces import (
     DCTERMS,
     MLG,
@@ -124,22 +129,8 @@ def add_structure(writer: TripleWriter, indicator: str) -> None:
     Catalogue indicators carry theirs in their item graph; the DREES importer adds
     the one of each table column to the table's graph.
     """
-    subject = f"<{indicator}#structure>"
-    writer.add(subject, A, iri(QB.DataStructureDefinition))
-    components = (
-        ("area", iri(QB.dimension), _AREA, 1),
-        ("period", iri(QB.dimension), _PERIOD, 2),
-        ("measure", iri(QB.measure), f"<{indicator}>", None),
-        ("unit", iri(QB.attribute), _UNIT, None),
-    )
-    for name, role, prop, order in components:
-        component = f"<{indicator}#component-{name}>"
-        writer.add(subject, iri(QB.component), component)
-        writer.add(component, role, prop)
-        if order is not None:
-            writer.add(component, iri(QB.order), typed(str(order), XSD.integer))
-    unit = f"<{indicator}#component-unit>"
-    writer.add(unit, iri(QB.componentRequired), typed("true", XSD.boolean))
+    for triple in structure_triples(NamedNode(indicator)):
+        writer.add(str(triple.subject), str(triple.predicate), str(triple.object))
 
 
 def number_literal(value: Decimal, kind: str | None) -> str:
@@ -150,3 +141,38 @@ def number_literal(value: Decimal, kind: str | None) -> str:
     if "." not in lexical:
         lexical += ".0"
     return typed(lexical, XSD.decimal)
+
+
+def observation_terms(
+    store: GraphStore, graph_name: str
+) -> Iterator[tuple[str, str, int, Literal]]:
+    """Yield (indicator IRI, area IRI, year, value literal) for each observation.
+
+    The graph is read one property at a time with quad patterns, which Oxigraph serves
+    from its graph-first indexes. A SPARQL join of the four properties took about ten
+    times longer on a département's data (pyoxigraph 0.5.13).
+    """
+    graph = NamedNode(graph_name)
+    oxigraph = store.oxigraph
+
+    def objects(predicate: NamedNode) -> dict:
+        quads = oxigraph.quads_for_pattern(None, predicate, None, graph)
+        return {quad.subject: quad.object for quad in quads}
+
+    indicators = objects(MLG.indicator)
+    areas = objects(SDMX_DIMENSION.refArea)
+    periods = objects(SDMX_DIMENSION.refPeriod)
+    for indicator in set(indicators.values()):
+        for quad in oxigraph.quads_for_pattern(None, indicator, None, graph):
+            subject = quad.subject
+            if indicators.get(subject) != indicator or subject not in areas:
+                continue
+            period = periods.get(subject)
+            if period is None:
+                continue
+            yield (
+                indicator.value,
+                areas[subject].value,
+                int(period.value[:4]),
+                quad.object,
+            )

@@ -2,16 +2,19 @@
 
 Each dataset of cubes has a fingerprint: the time its graph was written, and that of
 its published copy. The catalogue (kinds, quotients, secrecy rules, source indicators)
-and the territories (every other dataset) have one each. A refresh compares them with
-those the index holds:
+and the territories (every other dataset, and the memberships of every graph) have one
+each. A refresh compares them with those the index holds:
 
+- a change of a secrecy rule or of a membership first writes again the published
+  copies of protected datasets (`maillage.graph.observatory.republish`);
 - a change of the catalogue or of the territories rebuilds every figure, because sums,
   perimeters and secrecy depend on them;
 - otherwise only the datasets that changed, appeared or disappeared are read again,
   and the rates that involve them are recomputed.
 
 Importers call `refresh_index` right after writing; the server calls it before reading
-figures, which costs two small SPARQL queries when nothing changed.
+figures, which costs two small SPARQL queries when nothing changed, and a read of the
+memberships after a write or once a minute (`membership_digest`).
 """
 
 from __future__ import annotations
@@ -20,13 +23,14 @@ import hashlib
 import json
 import logging
 import time
+import weakref
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
 from pyoxigraph import NamedNode
 
 from maillage.graph.iris import Iris
-from maillage.graph.namespaces import MLG, SDMX_DIMENSION
+from maillage.graph.namespaces import MLG, ORG
 from maillage.graph.observatory.build import (
     AGGREGATE,
     OBSERVED,
@@ -36,6 +40,7 @@ from maillage.graph.observatory.build import (
     quotient_rows,
 )
 from maillage.graph.observatory.catalogue import Catalogue, read_catalogue
+from maillage.graph.observatory.cube import observation_terms
 from maillage.graph.observatory.index import ObservatoryIndex
 from maillage.graph.observatory.secrecy import (
     NUMERATOR_HIDDEN,
@@ -43,6 +48,7 @@ from maillage.graph.observatory.secrecy import (
     SECONDARY,
     Suppression,
 )
+from maillage.graph.observatory.republish import republish_all
 from maillage.graph.observatory.territories import Territories, read_territories
 from maillage.graph.store import GraphStore
 
@@ -87,6 +93,25 @@ SELECT ?indicator ?p ?o WHERE {
 }
 """
 
+# Catalogue properties that the published copies of protected datasets depend on.
+_SECRECY_PROPERTIES = frozenset(
+    MLG[name].value
+    for name in ("secrecyThreshold", "indicatorKind", "numerator", "denominator")
+)
+# The properties of a membership that decide the perimeters of an EPCI.
+_MEMBERSHIP_PREDICATES = (
+    ORG.organization,
+    ORG.member,
+    MLG.startDate,
+    MLG.endDate,
+    MLG.observedOn,
+)
+# Seconds a membership digest is reused while this process writes nothing.
+MEMBERSHIP_RECHECK = 60.0
+_membership_digests: weakref.WeakKeyDictionary[GraphStore, tuple[int, float, str]] = (
+    weakref.WeakKeyDictionary()
+)
+
 _SUPPRESSED = """
 SELECT ?area ?indicator ?year ?status ?reason WHERE {
   GRAPH %s {
@@ -120,26 +145,32 @@ class CubeDataset:
 
 @dataclass
 class StoreState:
-    """The fingerprints a refresh compares: cube datasets and two digests."""
+    """The fingerprints a refresh compares: cube datasets and three digests.
+
+    The secrecy digest covers what the published copies of protected datasets depend
+    on: the secrecy rules and quotients of the catalogue, and the memberships.
+    """
 
     datasets: dict[str, CubeDataset] = field(default_factory=dict)
     catalogue_digest: str = ""
     territories_digest: str = ""
+    secrecy_digest: str = ""
 
 
 @dataclass
 class RefreshReport:
-    """The outcome of a refresh: datasets read and removed, rows written."""
+    """The outcome of a refresh: copies republished, datasets read and removed, rows."""
 
     rebuilt: bool = False
     datasets: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
+    republished: list[str] = field(default_factory=list)
     rows: int = 0
     seconds: float = 0.0
 
     @property
     def changed(self) -> bool:
-        return self.rebuilt or bool(self.datasets or self.removed)
+        return self.rebuilt or bool(self.datasets or self.removed or self.republished)
 
 
 def refresh_index(
@@ -152,20 +183,31 @@ def refresh_index(
 ) -> RefreshReport:
     """Recompute the figures of the datasets that changed since the last refresh.
 
+    When a secrecy rule or a membership changed since the last refresh, the published
+    copies of protected datasets are written again first (`republish_all`). An index
+    without a last state, such as a new one, takes the copies as they are.
+
     `read` returns the observations of a dataset; by default they are read from the
     dataset's graph. The benchmark passes generated ones, to build an index of
     national size without writing its observations as RDF first.
     """
     started = time.perf_counter()
-    state = read_state(store, iris)
     with index.write_lock:
+        state = read_state(store, iris)
+        last = index.meta("secrecy")
+        republished = []
+        if last is not None and last != state.secrecy_digest:
+            republished = republish_all(store, iris)
+            state = read_state(store, iris)
         report = _refresh(index, store, iris, state, force=force, read=read)
+        report.republished = republished
     report.seconds = round(time.perf_counter() - started, 3)
     if report.changed:
         logger.info(
-            "observatory index refreshed: %s, %d datasets read, %d removed, "
-            "%d rows in %.2f s",
+            "observatory index refreshed: %s, %d copies republished, %d datasets "
+            "read, %d removed, %d rows in %.2f s",
             "full rebuild" if report.rebuilt else "incremental",
+            len(report.republished),
             len(report.datasets),
             len(report.removed),
             report.rows,
@@ -194,13 +236,40 @@ def read_state(store: GraphStore, iris: Iris) -> StoreState:
         raw = iris.item("dataset", dataset.slug).value
         if raw in published:
             dataset.published_graph, dataset.published_loaded = published[raw]
-    state.territories_digest = _digest(sorted(others))
+    memberships = membership_digest(store)
+    state.territories_digest = _digest([*sorted(others), memberships])
     catalogue = sorted(
-        f"{r['indicator'].value} {r['p'].value} {r['o']}"
+        (r["indicator"].value, r["p"].value, str(r["o"]))
         for r in store.select(_CATALOGUE)
     )
-    state.catalogue_digest = _digest(catalogue)
+    state.catalogue_digest = _digest([" ".join(line) for line in catalogue])
+    secrecy = [" ".join(line) for line in catalogue if line[1] in _SECRECY_PROPERTIES]
+    state.secrecy_digest = _digest([*secrecy, memberships])
     return state
+
+
+def membership_digest(store: GraphStore) -> str:
+    """Return a digest of the memberships of every graph, with their dates.
+
+    Reading them took up to 9 s at national size (35,000 memberships, 2 shared cores
+    under load), so the digest is reused while the store's write counter stays the
+    same, for at most `MEMBERSHIP_RECHECK` seconds. A write of another process shows
+    after that delay.
+    """
+    now = time.monotonic()
+    cached = _membership_digests.get(store)
+    if cached is not None:
+        generation, computed_at, digest = cached
+        if generation == store.generation and now - computed_at < MEMBERSHIP_RECHECK:
+            return digest
+    generation = store.generation
+    lines = []
+    for predicate in _MEMBERSHIP_PREDICATES:
+        quads = store.oxigraph.quads_for_pattern(None, predicate, None, None)
+        lines.extend(f"{q.subject} {predicate} {q.object}" for q in quads)
+    digest = _digest(sorted(lines))
+    _membership_digests[store] = (generation, now, digest)
+    return digest
 
 
 def _refresh(
@@ -247,6 +316,7 @@ def _refresh(
         )
         index.set_meta(connection, "catalogue", state.catalogue_digest)
         index.set_meta(connection, "territories", state.territories_digest)
+        index.set_meta(connection, "secrecy", state.secrecy_digest)
     report.rebuilt = full
     report.datasets = sorted(changed)
     report.removed = sorted(removed)
@@ -267,36 +337,9 @@ def dataset_rows(
 
 
 def read_observations(store: GraphStore, dataset: CubeDataset) -> Iterator[Observation]:
-    """Yield the observations of a dataset's graph.
-
-    The graph is read one property at a time with quad patterns, which Oxigraph serves
-    from its graph-first indexes; a SPARQL join of the four properties took about ten
-    times longer on a département's data (pyoxigraph 0.5.13).
-    """
-    graph = NamedNode(dataset.graph)
-    oxigraph = store.oxigraph
-
-    def objects(predicate: NamedNode) -> dict:
-        quads = oxigraph.quads_for_pattern(None, predicate, None, graph)
-        return {quad.subject: quad.object for quad in quads}
-
-    indicators = objects(MLG.indicator)
-    areas = objects(SDMX_DIMENSION.refArea)
-    periods = objects(SDMX_DIMENSION.refPeriod)
-    for indicator in set(indicators.values()):
-        for quad in oxigraph.quads_for_pattern(None, indicator, None, graph):
-            subject = quad.subject
-            if indicators.get(subject) != indicator or subject not in areas:
-                continue
-            period = periods.get(subject)
-            if period is None:
-                continue
-            yield Observation(
-                indicator.value,
-                areas[subject].value,
-                int(period.value[:4]),
-                float(quad.object.value),
-            )
+    """Yield the observations of a dataset's graph."""
+    for indicator, area, period, value in observation_terms(store, dataset.graph):
+        yield Observation(indicator, area, period, float(value.value))
 
 
 def _suppressed(

@@ -18,6 +18,7 @@ from pyoxigraph import NamedNode
 
 from maillage.graph.iris import Iris
 from maillage.graph.store import GraphStore
+from maillage.graph.territory import DATE_VARIABLES, membership_status, parse_date
 
 _COMMUNES = """
 SELECT ?commune ?code ?label ?parent ?parentType WHERE {
@@ -63,13 +64,7 @@ class Membership:
 
     def status_on(self, day: date) -> str:
         """Return `known`, `unknown` or `not-member` for the date `day`."""
-        if self.end is not None and self.end <= day:
-            return "not-member"
-        if self.start is not None:
-            return "known" if self.start <= day else "not-member"
-        if self.observed is not None and self.observed <= day:
-            return "known"
-        return "unknown"
+        return membership_status(self.start, self.end, self.observed, day)
 
 
 @dataclass(frozen=True)
@@ -218,12 +213,8 @@ def read_territories(
     for row in store.select(_COMMUNES, default_graph=graphs):
         _add_commune(territories, iris, row)
     for row in store.select(_MEMBERSHIPS, default_graph=graphs):
-        membership = Membership(
-            commune=row["commune"].value,
-            start=_date(row.get("start")),
-            end=_date(row.get("end")),
-            observed=_date(row.get("observed")),
-        )
+        start, end, observed = (parse_date(row.get(n)) for n in DATE_VARIABLES)
+        membership = Membership(row["commune"].value, start, end, observed)
         members = territories.memberships.setdefault(row["epci"].value, [])
         if membership not in members:
             members.append(membership)
@@ -273,12 +264,3 @@ def _add_commune(territories: Territories, iris: Iris, row: dict) -> None:
         departement = iris.item("departement", key).value
     if departement is not None:
         territories.departement_of[commune] = departement
-
-
-def _date(term) -> date | None:
-    if term is None:
-        return None
-    try:
-        return date.fromisoformat(term.value[:10])
-    except ValueError:
-        return None

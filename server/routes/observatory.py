@@ -6,19 +6,36 @@ come back with statistical secrecy applied for everyone but administrators
 their IRI: `epci/200071413`, `commune/07186`, `departement/07`,
 `territory/france-metropolitaine`. Indicators are written by key:
 `rsa-households-per-1000`.
+
+While the figures are recomputed in the background, after a change of a secrecy rule,
+a membership or a large import, a response comes from the index as it was and says
+so: the header `Observatory-Recomputing: true` and, in a JSON object, a `recomputing`
+member.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import tempfile
 import threading
+from collections.abc import Callable, Coroutine
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
+from fastapi import (
+    APIRouter,
+    Depends,
+    FastAPI,
+    File,
+    Form,
+    Query,
+    Request,
+    UploadFile,
+)
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.routing import APIRoute
 from starlette.exceptions import HTTPException
 
 from maillage.graph.errors import InvalidIdentifierError, PayloadTooLargeError
@@ -28,7 +45,9 @@ from maillage.graph.observatory.catalogue import Indicator
 from maillage.graph.observatory.communes import import_insee_csv
 from maillage.graph.observatory.figures import Figure, Figures
 from maillage.graph.observatory.publish import ImportRejectedError
-from maillage.graph.observatory.service import Observatory
+from maillage.graph.observatory.service import Observatory, register_hooks
+from maillage.graph.store import GraphStore
+from maillage.graph.writes import ContentWriter
 from maillage.server.deps import IrisDep, SettingsDep, StoreDep, UserDep
 from maillage.server.errors import error_response
 from maillage.server.negotiation import negotiate
@@ -45,7 +64,51 @@ from maillage.viz.charts import render_bars, render_comparison, render_series
 
 logger = logging.getLogger(__name__)
 
-router = APIRouter(tags=["observatory"])
+# Header of a response read from the index while a refresh runs in the background.
+RECOMPUTING_HEADER = "Observatory-Recomputing"
+RECOMPUTING_NOTICE = (
+    "figures are being recomputed after a change of the catalogue, the territories "
+    "or the data; this answer may be out of date, ask again in a moment"
+)
+
+
+class ObservatoryRoute(APIRoute):
+    """A route whose response tells when the figures are being recomputed.
+
+    Every response then carries `Observatory-Recomputing: true`, and a JSON object gets
+    a `recomputing` member with the notice.
+    """
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        async def handle(request: Request) -> Response:
+            response = await handler(request)
+            if getattr(request.state, "observatory_recomputing", False):
+                response = _mark_recomputing(response)
+            return response
+
+        return handle
+
+
+def _mark_recomputing(response: Response) -> Response:
+    if isinstance(response, JSONResponse):
+        content = json.loads(response.body)
+        if isinstance(content, dict):
+            content["recomputing"] = RECOMPUTING_NOTICE
+            headers = {
+                name: value
+                for name, value in response.headers.items()
+                if name != "content-length"
+            }
+            response = JSONResponse(
+                content, status_code=response.status_code, headers=headers
+            )
+    response.headers[RECOMPUTING_HEADER] = "true"
+    return response
+
+
+router = APIRouter(tags=["observatory"], route_class=ObservatoryRoute)
 
 JSON = "application/json"
 CSV = "text/csv"
@@ -58,24 +121,46 @@ TERRITORY_PATTERN = r"^[a-z-]+/[A-Za-z0-9._-]+$"
 _lock = threading.Lock()
 
 
-def get_observatory(
-    request: Request, store: StoreDep, iris: IrisDep, settings: SettingsDep
-) -> Observatory:
+def get_observatory(request: Request, store: StoreDep) -> Observatory:
     """Return the app's observatory, opened on first use over the app's store."""
-    state = request.app.state
+    return observatory_of(request.app, store)
+
+
+def observatory_of(app: FastAPI, store: GraphStore | None = None) -> Observatory | None:
+    """Return the observatory of the app's store, opened on first use.
+
+    Returns None when the app has no open store.
+    """
+    state = app.state
+    store = store or state.store
+    if store is None:
+        return None
     with _lock:
         observatory = getattr(state, "observatory", None)
         if observatory is None or observatory.store is not store:
-            observatory = Observatory(store, iris, settings.data_path)
+            observatory = Observatory(store, state.iris, state.settings.data_path)
             state.observatory = observatory
     return observatory
 
 
+def hook_writer(app: FastAPI, writer: ContentWriter) -> None:
+    """Register on `writer` the hooks that refresh the app's observatory after writes.
+
+    A write of an indicator or a membership then starts the refresh and the rewrite
+    of published copies at once. Without the hooks, they start at the next reading.
+    """
+    register_hooks(writer, lambda: observatory_of(app))
+
+
 def get_figures(
-    observatory: Annotated[Observatory, Depends(get_observatory)], user: UserDep
+    request: Request,
+    observatory: Annotated[Observatory, Depends(get_observatory)],
+    user: UserDep,
 ) -> Figures:
     """Return the figures the request's user may see, the index refreshed first."""
-    return observatory.figures_of(user)
+    figures = observatory.figures_of(user)
+    request.state.observatory_recomputing = observatory.recomputing
+    return figures
 
 
 FiguresDep = Annotated[Figures, Depends(get_figures)]

@@ -387,6 +387,7 @@ def _deliberation(iris: Iris) -> tuple[dict, dict]:
     full = {
         **_metadata(iris),
         "source": "https://example.org/deliberations/2018-03-01.pdf",
+        "description": ACCENTED,
         "passed_by": _item(iris, "epci", "200071413"),
         "vote_share": Decimal("0.875"),
         "defines_community_interest_for": [_item(iris, "competence", "C2520")],
@@ -404,6 +405,7 @@ def _prefectoral_order(iris: Iris) -> tuple[dict, dict]:
     full = {
         **_metadata(iris),
         "source": "Recueil des actes administratifs n° 07-2016-12",
+        "description": ACCENTED,
         "passed_by": _item(iris, "departement", "07"),
     }
     return minimal, full
@@ -421,6 +423,7 @@ def _law_article(iris: Iris) -> tuple[dict, dict]:
     full = {
         **_metadata(iris),
         "source": "https://example.org/cgct/L5216-5",
+        "description": ACCENTED,
         "no_longer_in_force": date(2017, 1, 1),
         "text_path": "cgct/L5216-5/2016-01-01.md",
         "derived_from": _item(iris, "dataset", "banatic"),
@@ -444,6 +447,10 @@ def _indicator(iris: Iris) -> tuple[dict, dict]:
         "source": "DREES, CNAF",
         "subjects": [_concept(iris, "theme", "precarite")],
         "source_column": "part_rsa",
+        "rate_multiplier": 100,
+        "secrecy_threshold": 5,
+        "source_indicators": [_item(iris, "indicator", "foyers-allocataires")],
+        "demo_data": "Séries communales générées pour la démonstration.",
     }
     return minimal, full
 
