@@ -45,6 +45,7 @@ from maillage.server.accounts_cli import (
     tokens_app,
     users_app,
 )
+from maillage.server.cli_options import BaseIriOption, StoreOption, error_console
 from maillage.server.documents_cli import import_documents_command
 from maillage.server.legal_cli import import_legal_events_command
 from maillage.server.observatory_cli import (
@@ -72,18 +73,6 @@ app.add_typer(index_app, name="index")
 app.add_typer(observatory_app, name="observatory")
 
 console = Console()
-error_console = Console(stderr=True)
-
-StoreOption = Annotated[
-    Path | None,
-    typer.Option(
-        "--store", help="Folder of the Oxigraph store [env: MAILLAGE_STORE_PATH]."
-    ),
-]
-BaseIriOption = Annotated[
-    str | None,
-    typer.Option("--base-iri", help="Base of every item IRI [env: MAILLAGE_BASE_IRI]."),
-]
 DUMP_FORMATS = {"trig": RdfFormat.TRIG, "nquads": RdfFormat.N_QUADS}
 
 
