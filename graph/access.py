@@ -76,7 +76,8 @@ def cached_readable_graphs(
     """Return what `readable_graphs` would, if known without a query, else `NOT_CACHED`.
 
     The server calls this on its event loop and `readable_graphs` in a thread only
-    when the store changed since the user's last request.
+    when the store changed since the user's last request. The list is the cached one,
+    shared by every caller until the next write: read it, never change it.
     """
     if user.role is Role.ADMINISTRATOR:
         return None
@@ -85,11 +86,14 @@ def cached_readable_graphs(
         return NOT_CACHED
     with _CACHE_LOCK:
         cached = _CACHE.get(store, {}).get((generation, user.role, user.groups))
-    return NOT_CACHED if cached is None else list(cached)
+    return NOT_CACHED if cached is None else cached
 
 
 def readable_graphs(store: GraphStore, iris: Iris, user: User) -> list[NamedNode] | None:
-    """Return the named graphs `user` may read, or None when the user may read them all."""
+    """Return the named graphs `user` may read, or None when the user may read them all.
+
+    The list may be shared with other callers: read it, never change it.
+    """
     cached = cached_readable_graphs(store, user)
     if cached is not NOT_CACHED:
         return cached
@@ -101,7 +105,7 @@ def readable_graphs(store: GraphStore, iris: Iris, user: User) -> list[NamedNode
             per_store = _CACHE.setdefault(store, {})
             if len(per_store) > 64:
                 per_store.clear()
-            per_store[key] = tuple(graphs)
+            per_store[key] = graphs
     return graphs
 
 

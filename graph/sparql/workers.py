@@ -391,8 +391,28 @@ class QueryPool:
             shutil.rmtree(path, ignore_errors=True)
 
 
+# Digests of the last datasets, by the ids of their lists, kept with the lists so that
+# the ids stay theirs: the readable graphs of a user are one list until the next write.
+_KEYS: _LeastRecent = _LeastRecent(32)
+_KEYS_LOCK = threading.Lock()
+
+
 def dataset_key(dataset: QueryDataset) -> str:
     """Return a digest that names the graphs of `dataset`, for the workers' caches."""
+    lists = (dataset.default_graph, dataset.named_graphs)
+    ids = (id(lists[0]), id(lists[1]))
+    with _KEYS_LOCK:
+        known = _KEYS.get(ids)
+        if known is not None and known[0][0] is lists[0] and known[0][1] is lists[1]:
+            return known[1]
+    key = _digest(dataset)
+    with _KEYS_LOCK:
+        _KEYS.pop(ids, None)
+        _KEYS.use(ids, (lists, key))
+    return key
+
+
+def _digest(dataset: QueryDataset) -> str:
     parts = []
     for graphs in (dataset.default_graph, dataset.named_graphs):
         if graphs is None:
