@@ -21,9 +21,10 @@ the request, the serialization of the result as SPARQL JSON and its transfer. Th
 counts of all engines are compared, and the targets are checked at the end: each
 `/sparql` figure against the in-process figure of the same dataset.
 
-One more query, `weighted, as first written`, asks what `weighted` asks in the form a
-partner would first write: over the union of every graph, with the `rdf:type` patterns
-that the selective form leaves out. It measures rdflib against `/sparql` on one text.
+One more query, `weighted, as first written`, computes what `weighted` computes, in the
+form a partner would first write: over the union of every graph, with the `rdf:type`
+patterns that the selective form leaves out. It measures rdflib against `/sparql` on one
+text.
 
 Command: `.venv/bin/python bench/sparql.py` (add `--preset agglomeration` for one size).
 """
@@ -221,7 +222,7 @@ def measure_pyoxigraph(store: Store, text: str) -> Measure:
 
 
 def measure_steps(store: GraphStore, text: str) -> dict[str, Measure]:
-    """Time the steps of a /sparql query that the server skips when it knows them.
+    """Time the steps of a /sparql query that the server skips once they are cached.
 
     "access": the graphs the anonymous user may read, computed anew (`readable_graphs`
     after a write); "parse": the guard's parse of a text the server has not seen

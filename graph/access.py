@@ -66,7 +66,7 @@ _CACHE: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 _CACHE_LOCK = threading.Lock()
 
 
-# What `cached_readable_graphs` returns when the answer must be computed.
+# What `cached_readable_graphs` returns when the list must be computed.
 NOT_CACHED = object()
 
 

@@ -61,7 +61,7 @@ class SearchFunctions(dict[NamedNode, CustomFunction]):
 
     @classmethod
     def from_matches(cls, matches: dict[str, dict[str, float]]) -> SearchFunctions:
-        """Return functions that answer from `matches`, found by `search_all` before.
+        """Return functions that look items up in `matches`, found by `search_all`.
 
         A text missing from `matches` makes the functions record an error.
         """

@@ -189,7 +189,7 @@ class GraphStore(QuadStore):
     (`maillage.graph.views`), because Oxigraph reads such a list graph by graph: the
     legal report for the anonymous user of the demo took 6.9 s on 123 graphs and
     0.12 s on the union. Views are cut from read-only stores, so a writable store on
-    disk answers such a query from a read-only copy of its current generation
+    disk evaluates such a query on a read-only copy of its current generation
     (`_reader`), made on the first such query after a write.
     """
 
@@ -200,9 +200,9 @@ class GraphStore(QuadStore):
         self._generation_lock = threading.Lock()
         self._close_callbacks: list[Callable[[], None]] = []
         self._views: ReadableViews | None = None
-        # The last dataset given to `_view_for` and its answer, kept with the lists
-        # themselves so that their ids stay theirs: a query worker passes the same
-        # list objects for the same dataset.
+        # The last dataset given to `_view_for` and its view, with the lists themselves,
+        # so that their ids stay theirs. A query worker passes the same list objects
+        # for the same dataset.
         self._last_view: tuple[object, object, object] | None = None
         self._views_lock = threading.Lock()
         self._readers: list[_Reader] = []
@@ -398,8 +398,8 @@ class GraphStore(QuadStore):
                 custom_functions=custom_functions,
             )
         if self._reads_through_copy(default_graph):
-            # A list this long is a list of graphs a user may read: GRAPH stays
-            # within it too, which lets the copy answer from a view.
+            # A list this long is the list of graphs a user may read, so GRAPH stays
+            # within it too. The copy can then evaluate the query on a view.
             return self._reader().evaluate(
                 sparql,
                 default_graph=default_graph,
@@ -458,8 +458,8 @@ class GraphStore(QuadStore):
                 generation,
                 (time.perf_counter() - started) * 1000,
             )
-            # NOTE: a query that iterates a copy across three more writes may meet
-            # files deleted under it; pages and the API read their results at once.
+            # NOTE: a query still iterating a copy after three more writes may find
+            # its files deleted. Pages and the API read their results at once.
             while len(self._readers) > _KEPT_READERS:
                 self._readers.pop(0).discard()
             return reader.store

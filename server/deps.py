@@ -1,8 +1,8 @@
 """Dependencies of the routes: settings, store, IRIs, the user and what it may read.
 
 Those that every request needs are coroutines, because FastAPI runs a plain function
-dependency in a thread of its pool: the hand-overs cost more than the work of these
-functions (a SPARQL query took 5.4 ms through the app with them as functions). Work
+dependency in a thread of its pool. The hand-overs cost more than the work of these
+functions: a SPARQL query took 5.4 ms through the app with them as functions. Work
 that may wait on a query runs in a thread explicitly.
 """
 

@@ -58,8 +58,8 @@ class QueryRequest:
 class QueryAnswer:
     """A serialized result: its bytes, format, query form and size.
 
-    `size` counts the solutions or triples; it is None for a SELECT result whose
-    solutions were not counted because its length proves it within the limit.
+    `size` counts the solutions or triples. It is None for a SELECT result that was
+    not counted, because its length alone keeps it within the limit.
     """
 
     body: bytes
@@ -175,8 +175,8 @@ def _answer_select(
     Counting the solutions of a second evaluation would double the time of every
     aggregate. The body is written through `_CappedBody`, which stops a result larger
     than `MAX_RESULT_BYTES`. Each solution takes at least `_MIN_ROW_BYTES` bytes, so a
-    body shorter than `max_rows` times that holds at most `max_rows` solutions; only a
-    longer one is counted, from its bytes. Queries with an allowed SERVICE take this
+    body shorter than `max_rows` times that contains at most `max_rows` solutions. Only
+    a longer one is counted, from its bytes. Queries with an allowed SERVICE take this
     path too, so that each SERVICE endpoint is called once.
     """
     results_format = result_format.results_format
@@ -194,7 +194,7 @@ def _answer_select(
     return QueryAnswer(body, result_format, "SELECT", size)
 
 
-# The fewest bytes Oxigraph 0.5.13 writes for one solution: `{},` in JSON,
+# The minimum bytes Oxigraph 0.5.13 writes for one solution: `{},` in JSON,
 # `<result></result>` in XML, an empty line in TSV and CSV.
 _MIN_ROW_BYTES = {
     QueryResultsFormat.JSON: 3,

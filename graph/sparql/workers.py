@@ -84,7 +84,7 @@ _CHECKED_TEXT_LENGTH = 64 * 1024
 
 
 class _LeastRecent(OrderedDict):
-    """A mapping that forgets its least recently used entry past `size` entries."""
+    """A mapping that drops its least recently used entry past `size` entries."""
 
     def __init__(self, size: int) -> None:
         super().__init__()
@@ -423,10 +423,10 @@ def _digest(dataset: QueryDataset) -> str:
 
 
 def _strip_known_dataset(worker: _Worker, task: tuple) -> tuple:
-    """Leave the dataset out of an evaluate task when the worker already holds it.
+    """Leave the dataset out of an evaluate task when the worker already has it.
 
     The worker applies the same least-recent rule to the same sequence of keys, so
-    its cache and `worker.datasets` hold the same keys.
+    its cache and `worker.datasets` contain the same keys.
     """
     name, snapshot, prepared, max_rows, key = task
     if key in worker.datasets:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Sequence
 from functools import partial
 
 from fastapi import APIRouter, Request
@@ -320,16 +321,23 @@ async def _apply_update(
     return Response(status_code=204)
 
 
-def _searcher(request: Request, graphs: list[NamedNode] | None) -> TextSearcher | None:
-    """Return what searches the mlg:search texts of a query for this user, if anything.
+def _searcher(
+    request: Request, graphs: list[NamedNode] | None
+) -> TextSearcher | None:
+    """Return the function that searches a query's mlg:search texts for this user.
 
-    The search runs here, in the server, where the index is open; the worker that
-    evaluates the query receives the matches.
+    The search runs here, in the server, where the index is open. The worker that
+    evaluates the query receives the matches. Returns None without an index.
     """
     service = getattr(request.app.state, "search", None)
     if service is None:
         return None
-    return SearchFunctions(service.index, graphs).search_all
+
+    def search(texts: Sequence[str]) -> dict[str, dict[str, float]]:
+        # Built only for a query that calls mlg:search, since it copies `graphs`.
+        return SearchFunctions(service.index, graphs).search_all(texts)
+
+    return search
 
 
 def _response(answer: QueryAnswer) -> Response:

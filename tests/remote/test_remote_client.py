@@ -257,7 +257,7 @@ def test_open_store_remote_with_digest(tmp_path):
 
 def test_remote_query_parse_times_out(store, recorder, settings):
     settings.query_timeout = 2.0
-    # An administrator reads every graph, so the endpoint asks the remote nothing else.
+    # An administrator reads every graph, so the endpoint sends no other query.
     settings.admin_token = "administrator-secret"
     headers = {"Authorization": "Bearer administrator-secret"}
     in_list = ",".join(str(n) for n in range(6000))
