@@ -20,6 +20,7 @@ from maillage.graph.errors import (
     UnsafeRequestError,
     UnsupportedMediaTypeError,
 )
+from maillage.graph.rdf_syntax import rdf_syntax_error
 
 
 @dataclass(frozen=True)
@@ -146,11 +147,13 @@ def parse_rdf(
     base_iri: str,
     allowed_contexts: set[str] | None = None,
     inline_contexts: dict[str, bytes] | None = None,
+    source: str = "the data",
 ) -> list[Quad]:
     """Parse untrusted RDF into quads, resolving relative IRIs against `base_iri`.
 
     `inline_contexts` maps the IRI of a JSON-LD context that maillage serves itself to its
-    content, so that documents may name it without anything being fetched.
+    content, so that documents may name it without anything being fetched. A syntax
+    error names `source`, such as "the body", with the line and column.
     """
     check_untrusted(data, info, set(allowed_contexts or ()) | set(inline_contexts or ()))
     if info.rdf_format == RdfFormat.JSON_LD and inline_contexts:
@@ -158,7 +161,7 @@ def parse_rdf(
     try:
         return list(parse(data, format=info.rdf_format, base_iri=base_iri))
     except SyntaxError as exc:
-        raise _syntax_error(exc, info) from exc
+        raise rdf_syntax_error(exc, info.name, source) from exc
     except ValueError as exc:
         raise MalformedRequestError(f"invalid {info.name}: {exc}") from exc
 
@@ -190,13 +193,3 @@ def _replace_context(value: object, inline_contexts: dict[str, bytes]) -> object
     return value
 
 
-_POSITION = re.compile(r"line (\d+)(?: between columns (\d+)| column (\d+))?")
-
-
-def _syntax_error(exc: SyntaxError, info: FormatInfo) -> MalformedRequestError:
-    message = str(exc)
-    match = _POSITION.search(message)
-    line = int(match.group(1)) if match else None
-    column_text = (match.group(2) or match.group(3)) if match else None
-    column = int(column_text) if column_text else None
-    return MalformedRequestError(f"invalid {info.name}: {message}", line=line, column=column)

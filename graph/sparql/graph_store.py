@@ -42,10 +42,11 @@ def parse_graph(
     *,
     base_iri: str,
     inline_contexts: dict[str, bytes] | None = None,
+    source: str = "the body",
 ) -> list[Triple]:
     """Parse every part of a body into the triples of one graph.
 
-    Relative IRIs resolve against `base_iri`. A quad format may carry triples of its
+    Relative IRIs resolve against `base_iri`; a syntax error names `source`. A quad format may carry triples of its
     default graph only, because the request already names the graph. Raises
     `MalformedRequestError` for a body that does not parse, and `UnsafeRequestError`
     for one that would fetch or expand something (`rdfio.parse_rdf`).
@@ -57,6 +58,7 @@ def parse_graph(
             part.rdf_format,
             base_iri=base_iri,
             inline_contexts=inline_contexts,
+            source=source,
         )
         for quad in quads:
             if not isinstance(quad.graph_name, DefaultGraph):

@@ -31,7 +31,6 @@ from maillage.graph.errors import (
 from maillage.graph.iris import Iris
 from maillage.graph.namespaces import PREFIXES
 from maillage.graph.ontology import jsonld_context
-from maillage.graph.rdf_syntax import rdf_syntax_error
 from maillage.graph.rdfio import FORMATS, format_for_media_type, format_for_path
 from maillage.graph.sparql import graph_store
 from maillage.graph.sparql.graph_store import RdfPart
@@ -266,17 +265,9 @@ def _parse_part(
     part: RdfPart, source: str, base_iri: str, contexts: dict[str, bytes]
 ) -> list[Triple]:
     """Parse one RDF document of the body; a syntax error names `source`."""
-    try:
-        return graph_store.parse_graph(
-            [part], base_iri=base_iri, inline_contexts=contexts
-        )
-    except MalformedRequestError as exc:
-        # NOTE: `rdfio.parse_rdf` quotes Oxigraph's text in its message; the error
-        # is built again from the parser's exception, in maillage's words.
-        if isinstance(exc.__cause__, SyntaxError):
-            cause = exc.__cause__
-            raise rdf_syntax_error(cause, part.rdf_format.name, source) from cause
-        raise
+    return graph_store.parse_graph(
+        [part], base_iri=base_iri, inline_contexts=contexts, source=source
+    )
 
 
 def check_charset(content_type: str) -> None:

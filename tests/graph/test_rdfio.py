@@ -80,6 +80,15 @@ def test_parse_rdf_reports_line_and_column():
     assert caught.value.line == 2
 
 
+def test_parse_rdf_syntax_message_names_source():
+    data = b'<http://e/a> <http://e/p> "x" .\n<http://e/a> <http://e/p> .\n'
+    with pytest.raises(MalformedRequestError) as caught:
+        rdfio.parse_rdf(
+            data, rdfio.format_by_name("turtle"), base_iri=BASE, source="the upload"
+        )
+    assert caught.value.message.startswith("the upload is not valid Turtle at line 2")
+
+
 def test_format_for_media_type_ignores_parameters():
     info = rdfio.format_for_media_type("text/turtle; charset=utf-8")
     assert info.name == "turtle"
