@@ -1,4 +1,4 @@
-"""What the query routes share: the worker pool and the per-client query limit.
+"""What the query routes share: the per-client query limit.
 
 Every SPARQL query and Graph Store read takes one slot of its client while it runs. A
 client is its bearer token when it sends one, else its address, and may hold
@@ -18,9 +18,6 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 from starlette.exceptions import HTTPException
-
-from maillage.graph.sparql.workers import QueryPool, pool_for
-from maillage.server.deps import SettingsDep, StoreDep
 
 logger = logging.getLogger(__name__)
 
@@ -83,15 +80,6 @@ async def get_query_limiter(request: Request) -> QueryLimiter:
     return limiter
 
 
-async def get_query_pool(store: StoreDep, settings: SettingsDep) -> QueryPool:
-    """Return the worker pool of the app's store, started on first use.
-
-    The pool of a remote store only parses: the remote server evaluates the queries,
-    and its client bounds each request by the time limit.
-    """
-    return pool_for(store, size=settings.query_workers)
-
-
 @contextmanager
 def query_slot(
     request: Request, limiter: QueryLimiter, limit: int
@@ -102,4 +90,3 @@ def query_slot(
 
 
 LimiterDep = Annotated[QueryLimiter, Depends(get_query_limiter)]
-PoolDep = Annotated[QueryPool, Depends(get_query_pool)]

@@ -82,6 +82,8 @@ class PreparedQuery:
     format_name: str
     dataset: QueryDataset
     search_matches: dict[str, dict[str, float]] | None = None
+    # The allowed SERVICE endpoints the query calls.
+    services: tuple[str, ...] = ()
 
     @property
     def result_format(self) -> ResultFormat:
@@ -139,7 +141,9 @@ def prepare_query(
                 "index is not open"
             )
         matches = search(info.search_texts)
-    return PreparedQuery(info.text, info.form, result_format.name, dataset, matches)
+    return PreparedQuery(
+        info.text, info.form, result_format.name, dataset, matches, info.services
+    )
 
 
 def evaluate_query(

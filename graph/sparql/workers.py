@@ -23,6 +23,10 @@ snapshot and refuses `run`.
 Workers start from a fork server that has imported this module, so that a new worker
 costs a fork, not the start of an interpreter.
 
+A query that a worker evaluated quickly on the current data runs again in the server
+process (`QueryPool.run_here`). The work Oxigraph does depends only on the query text,
+its dataset and the data, so the repeat takes about as long and cannot run away.
+
 Two caches keep the round trip short. The pool keeps the guard's verdict on the last
 texts it checked (`_CHECKED`), so that a query sent again is not parsed again. Each
 worker keeps the last datasets it received, by a digest of their graph IRIs, so that
@@ -76,6 +80,13 @@ _CHECK_TIMEOUT = (
 )
 
 
+# A query that a worker evaluated within this many seconds on the current data runs
+# again in the server process; see `QueryPool.run_here`.
+LOCAL_SECONDS = 0.05
+# Within this many, the server may run it in its event loop, without a thread.
+LOOP_SECONDS = 0.002
+# Evaluation times the pool keeps, by data generation, dataset, text and format.
+_TIMES = 1024
 # Datasets a worker keeps; the pool mirrors each worker's cache to know what it holds.
 _DATASETS_PER_WORKER = 8
 # Guard verdicts the pool keeps, for texts up to `_CHECKED_TEXT_LENGTH` characters.
@@ -150,6 +161,10 @@ class QueryPool:
         self._names = itertools.count(1)
         self._checked = _LeastRecent(_CHECKED_TEXTS)
         self._checked_lock = threading.Lock()
+        self._times = _LeastRecent(_TIMES)
+        self._local_stores: dict[Path, GraphStore] = {}
+        self._local_lock = threading.Lock()
+        self._local_slots = threading.BoundedSemaphore(size)
 
     def run(
         self,
@@ -173,10 +188,84 @@ class QueryPool:
         snapshot = self._take_snapshot()
         try:
             task = ("evaluate", str(snapshot.path), prepared, max_rows, key)
-            body, size = self._call(task, deadline, timeout, _EVALUATION_TIMEOUT)
+            reply = self._call(task, deadline, timeout, _EVALUATION_TIMEOUT)
         finally:
             self._drop_pending(snapshot.path)
+        body, size, seconds = reply
+        self._record_time(snapshot.generation, key, prepared, seconds)
         return QueryAnswer(body, prepared.result_format, prepared.form, size)
+
+    def run_here(
+        self,
+        prepared: PreparedQuery,
+        *,
+        max_rows: int,
+        within: float = LOCAL_SECONDS,
+        may_open: bool = True,
+    ) -> QueryAnswer | None:
+        """Evaluate `prepared` in this process if a worker evaluated it quickly, else None.
+
+        A worker must have evaluated the same text, for the same dataset and result
+        format, on the current data, in at most `within` seconds. Oxigraph's work
+        depends on nothing else, so evaluating it again takes about as long and stays
+        far within the time limit. The hand-over to a worker costs more than a short
+        query. The evaluation reads the snapshot of the current data, opened in
+        this process, and at most `size` run at once, as in the workers. Queries that
+        call a SERVICE or mlg:search, whose answers depend on more than the store,
+        always go to a worker, and so does any query when no slot is free. Without
+        `may_open`, the snapshot must be open in this process already, since opening
+        it takes milliseconds.
+        """
+        if not self.evaluates or not _repeatable(prepared):
+            return None
+        if not self._local_slots.acquire(blocking=False):
+            return None
+        try:
+            key = dataset_key(prepared.dataset)
+            with self._lock:
+                current = self._state.current
+                if (
+                    self._state.closed
+                    or current is None
+                    or current.generation != self.store.generation
+                ):
+                    return None
+                seconds = self._times.get(_time_key(current.generation, key, prepared))
+                if seconds is None or seconds > within:
+                    return None
+                if not may_open and current.path not in self._local_stores:
+                    return None
+                self._state.pending[current.path] += 1
+            try:
+                store = self._local_store(current.path)
+                start = time.perf_counter()
+                answer = evaluate_query(store, prepared, max_rows=max_rows)
+                seconds = time.perf_counter() - start
+            finally:
+                self._drop_pending(current.path)
+            # A slower run here, under load, sends the next one to a worker again.
+            self._record_time(current.generation, key, prepared, seconds)
+            return answer
+        finally:
+            self._local_slots.release()
+
+    def _record_time(
+        self, generation: int, key: str, prepared: PreparedQuery, seconds: float
+    ) -> None:
+        if _repeatable(prepared):
+            time_key = _time_key(generation, key, prepared)
+            with self._lock:
+                self._times.pop(time_key, None)
+                self._times.use(time_key, seconds)
+
+    def _local_store(self, path: Path) -> GraphStore:
+        """Return this process's read-only store on the snapshot at `path`."""
+        with self._local_lock:
+            store = self._local_stores.get(path)
+            if store is None:
+                store = GraphStore(path, read_only=True)
+                self._local_stores[path] = store
+            return store
 
     def check_query(
         self,
@@ -209,6 +298,17 @@ class QueryPool:
         deadline = _deadline(started, timeout)
         return self._check(task, deadline, timeout)
 
+    def checked_query(self, text: str, allowlist: Collection[str] = ()) -> QueryInfo | None:
+        """Return the guard's verdict on a query it accepted recently, else None."""
+        return self._cached_verdict(("check_query", text, tuple(allowlist)))
+
+    def _cached_verdict(self, task: tuple):
+        with self._checked_lock:
+            info = self._checked.get(task)
+            if info is not None:
+                self._checked.move_to_end(task)
+            return info
+
     def _check(self, task: tuple, deadline: float, timeout: float):
         """Return the guard's verdict on `task`, from the cache or from a worker.
 
@@ -217,11 +317,9 @@ class QueryPool:
         """
         cacheable = len(task[1]) <= _CHECKED_TEXT_LENGTH
         if cacheable:
-            with self._checked_lock:
-                info = self._checked.get(task)
-                if info is not None:
-                    self._checked.move_to_end(task)
-                    return info
+            info = self._cached_verdict(task)
+            if info is not None:
+                return info
         info = self._call(task, deadline, timeout, _CHECK_TIMEOUT)
         if cacheable:
             with self._checked_lock:
@@ -243,6 +341,11 @@ class QueryPool:
             self._available.notify_all()
         for worker in workers:
             _stop(worker)
+        with self._local_lock:
+            local_stores = list(self._local_stores.values())
+            self._local_stores.clear()
+        for store in local_stores:
+            store.close()
         if self._root is not None:
             shutil.rmtree(self._root, ignore_errors=True)
             try:
@@ -387,6 +490,11 @@ class QueryPool:
                 and path not in self._state.pending
             ]
             self._state.snapshots.difference_update(unused)
+        with self._local_lock:
+            local_stores = [self._local_stores.pop(path, None) for path in unused]
+        for store in local_stores:
+            if store is not None:
+                store.close()
         for path in unused:
             shutil.rmtree(path, ignore_errors=True)
 
@@ -420,6 +528,15 @@ def _digest(dataset: QueryDataset) -> str:
         else:
             parts.append("\x02" + "\x00".join(graph.value for graph in graphs))
     return hashlib.blake2b("\x03".join(parts).encode(), digest_size=16).hexdigest()
+
+
+def _time_key(generation: int, key: str, prepared: PreparedQuery) -> tuple:
+    return (generation, key, prepared.text, prepared.format_name)
+
+
+def _repeatable(prepared: PreparedQuery) -> bool:
+    """Tell whether the work of `prepared` depends on the store's data only."""
+    return prepared.search_matches is None and not prepared.services
 
 
 def _strip_known_dataset(worker: _Worker, task: tuple) -> tuple:
@@ -546,8 +663,10 @@ def _serve(connection: Connection) -> None:
             if task[0] == "evaluate":
                 prepared = _with_dataset(task[2], task[4], datasets)
                 store = _open_snapshot(store, task[1])
+                start = time.perf_counter()
                 answer = evaluate_query(store, prepared, max_rows=task[3])
-                reply: tuple = ("answer", (answer.body, answer.size))
+                seconds = time.perf_counter() - start
+                reply: tuple = ("answer", (answer.body, answer.size, seconds))
             else:
                 check = check_query if task[0] == "check_query" else check_update
                 reply = ("answer", check(task[1], task[2]))

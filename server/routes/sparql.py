@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass
 from functools import partial
 
 from fastapi import APIRouter, Request
@@ -38,19 +39,17 @@ from maillage.graph.sparql import (
 from maillage.graph.sparql.formats import FORMAT_NAMES, format_for_media_type
 from maillage.graph.sparql.query import TextSearcher, evaluate_query, prepare_query
 from maillage.graph.sparql_search import SearchFunctions
-from maillage.graph.sparql.workers import QueryPool
+from maillage.graph.sparql.workers import LOOP_SECONDS, QueryPool, pool_for
 from maillage.graph.store import QuadStore
 from maillage.server import auth
-from maillage.server.deps import (
-    GraphsDep,
-    IrisDep,
-    SettingsDep,
-    StoreDep,
-    UserDep,
-)
+from maillage.server.deps import get_readable_graphs, get_user
 from maillage.server.errors import NotAcceptableError
 from maillage.server.negotiation import negotiate, prefers_html_to
-from maillage.server.query_service import LimiterDep, PoolDep, query_slot
+from maillage.server.query_service import (
+    QueryLimiter,
+    get_query_limiter,
+    query_slot,
+)
 from maillage.server.sparql_protocol import (
     FORM_MEDIA_TYPE,
     QUERY_MEDIA_TYPE,
@@ -112,6 +111,9 @@ _UPDATE_DATASET_PARAMETERS = [
         repeated=True,
     ),
 ]
+# The bearer scheme that the other routes declare through their user dependency;
+# anonymous requests are allowed too.
+_SECURITY = [{"HTTPBearer": []}, {}]
 _POST_BODY = {
     "required": True,
     "content": {
@@ -122,22 +124,53 @@ _POST_BODY = {
 }
 
 
+@dataclass(frozen=True)
+class _Context:
+    """The objects a request to /sparql works with: its user, the store, the pool."""
+
+    settings: Settings
+    store: QuadStore
+    iris: Iris
+    user: User
+    graphs: list[NamedNode] | None
+    pool: QueryPool
+    limiter: QueryLimiter
+
+
+async def _context(request: Request) -> _Context:
+    """Gather what the dependencies of the other routes give, by direct calls.
+
+    FastAPI's resolution of the seven dependencies, with their sub-dependencies, took
+    about 0.3 ms of each query, more than pyoxigraph takes to evaluate a short one.
+    """
+    state = request.app.state
+    settings: Settings = state.settings
+    user = await get_user(request, settings, None)
+    graphs = await get_readable_graphs(state.store, state.iris, user)
+    return _Context(
+        settings=settings,
+        store=state.store,
+        iris=state.iris,
+        user=user,
+        graphs=graphs,
+        pool=pool_for(state.store, size=settings.query_workers),
+        limiter=await get_query_limiter(request),
+    )
+
+
 @router.get(
     "/sparql",
     summary="Run a SPARQL query, or read the service description",
-    openapi_extra={"parameters": [_QUERY_PARAMETER, *_DATASET_PARAMETERS]},
+    openapi_extra={
+        "parameters": [_QUERY_PARAMETER, *_DATASET_PARAMETERS],
+        "security": _SECURITY,
+    },
     response_class=Response,
 )
-async def read_sparql(
-    request: Request,
-    store: StoreDep,
-    settings: SettingsDep,
-    user: UserDep,
-    graphs: GraphsDep,
-    pool: PoolDep,
-    limiter: LimiterDep,
-) -> Response:
+async def read_sparql(request: Request) -> Response:
     """Run the query of `?query=`, or describe the service when there is none."""
+    context = await _context(request)
+    settings = context.settings
     protocol = read_url_parameters(request)
     if protocol.has("update"):
         raise HTTPException(
@@ -154,21 +187,18 @@ async def read_sparql(
         endpoint = str(request.url.replace(query="", fragment=""))
         answer = await run_in_threadpool(
             describe_service,
-            store,
+            context.store,
             endpoint,
             choose("DESCRIPTION"),
-            readable=graphs,
+            readable=context.graphs,
             federation=bool(settings.federation_allowlist),
             void_dataset=str(request.url_for("read_void")) + "#dataset",
         )
         return _response(answer)
     check_text_size(text, settings.max_query_bytes, "query")
     query = QueryRequest(text, protocol.dataset())
-    with query_slot(request, limiter, settings.max_concurrent_queries):
-        search = _searcher(request, graphs)
-        return await _answer_query(
-            query, choose, store, pool, settings, user, graphs, search
-        )
+    with query_slot(request, context.limiter, settings.max_concurrent_queries):
+        return await _answer_query(request, context, query, choose)
 
 
 @router.post(
@@ -177,28 +207,20 @@ async def read_sparql(
     openapi_extra={
         "parameters": _DATASET_PARAMETERS + _UPDATE_DATASET_PARAMETERS,
         "requestBody": _POST_BODY,
+        "security": _SECURITY,
     },
     response_class=Response,
 )
-async def create_sparql_request(
-    request: Request,
-    store: StoreDep,
-    iris: IrisDep,
-    settings: SettingsDep,
-    user: UserDep,
-    graphs: GraphsDep,
-    pool: PoolDep,
-    limiter: LimiterDep,
-) -> Response:
+async def create_sparql_request(request: Request) -> Response:
     """Run a query, or an update for the editor, sent in the request body."""
+    context = await _context(request)
+    settings = context.settings
     protocol = await read_body_parameters(request, settings.max_body_bytes)
     if protocol.has("query") and protocol.has("update"):
         raise MalformedRequestError("send either 'query' or 'update', not both")
     if protocol.has("update"):
-        with query_slot(request, limiter, settings.max_concurrent_queries):
-            return await _apply_update(
-                protocol, store, iris, pool, settings, user, graphs
-            )
+        with query_slot(request, context.limiter, settings.max_concurrent_queries):
+            return await _apply_update(protocol, context)
 
     text = protocol.single("query")
     if text is None:
@@ -208,33 +230,28 @@ async def create_sparql_request(
     check_text_size(text, settings.max_query_bytes, "query")
     choose = _format_chooser(request.headers.get("accept"), protocol.single("format"))
     query = QueryRequest(text, protocol.dataset())
-    with query_slot(request, limiter, settings.max_concurrent_queries):
-        search = _searcher(request, graphs)
-        return await _answer_query(
-            query, choose, store, pool, settings, user, graphs, search
-        )
+    with query_slot(request, context.limiter, settings.max_concurrent_queries):
+        return await _answer_query(request, context, query, choose)
 
 
 async def _answer_query(
+    request: Request,
+    context: _Context,
     query: QueryRequest,
     choose: FormatChooser,
-    store: QuadStore,
-    pool: QueryPool,
-    settings: Settings,
-    user: User,
-    graphs: list[NamedNode] | None,
-    search: TextSearcher | None,
 ) -> Response:
     """Check the query, then evaluate it in a worker, both within the time limit.
 
-    The time limit covers the parse and the evaluation together. With a remote
-    store, the workers only parse and the remote server evaluates. One thread of the
-    pool runs both steps, so that the request waits for one hand-over.
+    The time limit covers the parse and the evaluation together. A query that a
+    worker answered quickly on the current data runs here instead (`run_here`). With
+    a remote store, the workers only parse and the remote server evaluates. One
+    thread of the pool runs both steps, so that the request waits for one hand-over.
     """
     start = time.perf_counter()
-    answer = await run_in_threadpool(
-        _run_query, query, choose, store, pool, settings, graphs, search
-    )
+    answer = _answer_at_once(context, query, choose)
+    if answer is None:
+        search = _searcher(request, context.graphs)
+        answer = await run_in_threadpool(_run_query, context, query, choose, search)
     size = "?" if answer.size is None else str(answer.size)
     logger.info(
         "SPARQL %s query: %s results, %d bytes as %s in %.1f ms, role %s",
@@ -243,25 +260,53 @@ async def _answer_query(
         len(answer.body),
         answer.result_format.name,
         (time.perf_counter() - start) * 1000,
-        user.role.value,
+        context.user.role.value,
     )
     return _response(answer)
 
 
+def _answer_at_once(
+    context: _Context, query: QueryRequest, choose: FormatChooser
+) -> QueryAnswer | None:
+    """Evaluate in the event loop a query known to take under `LOOP_SECONDS`, else None.
+
+    The guard must have accepted the query recently, and a worker evaluated it that
+    quickly on the current data (`QueryPool.run_here`), so that the loop is not held
+    longer than a thread would take to start the work.
+    """
+    settings, pool = context.settings, context.pool
+    if not pool.evaluates:
+        return None
+    info = pool.checked_query(query.text, settings.federation_allowlist)
+    if info is None or info.search_texts:
+        return None
+    prepared = prepare_query(
+        query,
+        choose_format=choose,
+        readable=context.graphs,
+        allowlist=settings.federation_allowlist,
+        check=lambda text, allowlist: info,
+    )
+    return pool.run_here(
+        prepared,
+        max_rows=settings.max_result_rows,
+        within=LOOP_SECONDS,
+        may_open=False,
+    )
+
+
 def _run_query(
+    context: _Context,
     query: QueryRequest,
     choose: FormatChooser,
-    store: QuadStore,
-    pool: QueryPool,
-    settings: Settings,
-    graphs: list[NamedNode] | None,
     search: TextSearcher | None,
 ) -> QueryAnswer:
+    settings, pool = context.settings, context.pool
     started = time.monotonic()
     prepared = prepare_query(
         query,
         choose_format=choose,
-        readable=graphs,
+        readable=context.graphs,
         allowlist=settings.federation_allowlist,
         check=partial(
             pool.check_query, timeout=settings.query_timeout, started=started
@@ -269,7 +314,12 @@ def _run_query(
         search=search,
     )
     if not pool.evaluates:
-        return evaluate_query(store, prepared, max_rows=settings.max_result_rows)
+        return evaluate_query(
+            context.store, prepared, max_rows=settings.max_result_rows
+        )
+    answer = pool.run_here(prepared, max_rows=settings.max_result_rows)
+    if answer is not None:
+        return answer
     return pool.run(
         prepared,
         max_rows=settings.max_result_rows,
@@ -278,20 +328,13 @@ def _run_query(
     )
 
 
-async def _apply_update(
-    protocol: ProtocolRequest,
-    store: QuadStore,
-    iris: Iris,
-    pool: QueryPool,
-    settings: Settings,
-    user: User,
-    graphs: list[NamedNode] | None,
-) -> Response:
+async def _apply_update(protocol: ProtocolRequest, context: _Context) -> Response:
     """Parse the update in a worker within the time limit, then apply it here.
 
     NOTE: the application itself has no time limit. pyoxigraph cannot stop an update,
     and a worker cannot write the store; only editors may send updates.
     """
+    settings, user = context.settings, context.user
     auth.check_editor(user)
     text = protocol.single("update") or ""
     check_text_size(text, settings.max_query_bytes, "update")
@@ -303,13 +346,13 @@ async def _apply_update(
     start = time.perf_counter()
     result = await run_in_threadpool(
         run_update,
-        store,
-        iris,
+        context.store,
+        context.iris,
         text,
         allowlist=settings.federation_allowlist,
         dataset=dataset,
-        readable=graphs,
-        check=partial(pool.check_update, timeout=settings.query_timeout),
+        readable=context.graphs,
+        check=partial(context.pool.check_update, timeout=settings.query_timeout),
     )
     logger.info(
         "SPARQL update: %d operations (%s) in %.1f ms, role %s",

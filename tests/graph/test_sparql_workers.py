@@ -1,7 +1,9 @@
 """The query pool: worker processes on snapshots of the store, killed at the time limit."""
 
+import dataclasses
 import json
 import os
+import signal
 import time
 from pathlib import Path
 
@@ -209,3 +211,111 @@ def test_pool_reuses_guard_verdict(pool):
     assert pool.check_query(SELECT_ALL, ("http://127.0.0.1/",), timeout=30) is not first
     with pytest.raises(MalformedQueryError):
         pool.check_query("SELECT WHERE {", timeout=30)
+
+
+def test_run_here_matches_worker_result(store, pool):
+    add_values(store, "a", "b")
+    query = prepared(SELECT_ALL)
+    assert pool.run_here(query, max_rows=10) is None
+    from_worker = pool.run(query, max_rows=10, timeout=30)
+    in_server = pool.run_here(query, max_rows=10)
+    assert in_server is not None
+    assert (in_server.body, in_server.form, in_server.size) == (
+        from_worker.body,
+        from_worker.form,
+        from_worker.size,
+    )
+
+
+def test_run_here_without_workers(store, pool):
+    add_values(store, "a")
+    query = prepared(SELECT_ALL)
+    pool.run(query, max_rows=10, timeout=30)
+    pids = pool.worker_pids()
+    for pid in pids:
+        os.kill(pid, signal.SIGKILL)
+    deadline = time.monotonic() + 10
+    while any(is_running(pid) for pid in pids) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not any(is_running(pid) for pid in pids)
+    answer = pool.run_here(query, max_rows=10)
+    assert answer is not None
+    assert objects(answer.body) == ["a"]
+
+
+def test_run_here_after_write_needs_worker(store, pool):
+    add_values(store, "a")
+    query = prepared(SELECT_ALL)
+    pool.run(query, max_rows=10, timeout=30)
+    add_values(store, "b")
+    assert pool.run_here(query, max_rows=10) is None
+    assert objects(pool.run(query, max_rows=10, timeout=30).body) == ["a", "b"]
+    assert objects(pool.run_here(query, max_rows=10).body) == ["a", "b"]
+
+
+def test_run_here_other_dataset_needs_worker(store, pool):
+    add_values(store, "a")
+    union = prepared(SELECT_ALL)
+    pool.run(union, max_rows=10, timeout=30)
+    other = prepare_query(
+        QueryRequest(SELECT_ALL),
+        choose_format=choose,
+        readable=[NamedNode("http://maillage.test/graph/dataset/other")],
+    )
+    assert pool.run_here(other, max_rows=10) is None
+    assert objects(pool.run(other, max_rows=10, timeout=30).body) == []
+
+
+def test_run_here_only_within_time(store, pool):
+    add_values(store, "a")
+    query = prepared(SELECT_ALL)
+    pool.run(query, max_rows=10, timeout=30)
+    assert pool.run_here(query, max_rows=10, within=0.0) is None
+    assert pool.run_here(query, max_rows=10) is not None
+
+
+def test_run_here_may_open_snapshot(store, pool):
+    add_values(store, "a")
+    query = prepared(SELECT_ALL)
+    pool.run(query, max_rows=10, timeout=30)
+    assert pool.run_here(query, max_rows=10, may_open=False) is None
+    assert pool.run_here(query, max_rows=10) is not None
+    assert pool.run_here(query, max_rows=10, may_open=False) is not None
+
+
+@pytest.mark.parametrize(
+    "change",
+    [{"search_matches": {}}, {"services": ("http://127.0.0.1:9/sparql",)}],
+    ids=["search", "service"],
+)
+def test_run_here_skips_search_and_service(store, pool, change):
+    add_values(store, "a")
+    query = dataclasses.replace(prepared(SELECT_ALL), **change)
+    pool.run(query, max_rows=10, timeout=30)
+    assert pool.run_here(query, max_rows=10) is None
+
+
+def test_run_here_bounded_by_pool_size(store, pool):
+    add_values(store, "a")
+    query = prepared(SELECT_ALL)
+    pool.run(query, max_rows=10, timeout=30)
+    for _ in range(pool.size):
+        assert pool._local_slots.acquire(blocking=False)
+    try:
+        assert pool.run_here(query, max_rows=10) is None
+    finally:
+        for _ in range(pool.size):
+            pool._local_slots.release()
+    assert pool.run_here(query, max_rows=10) is not None
+
+
+def test_run_here_closes_stale_stores(store, pool):
+    query = prepared(SELECT_ALL)
+    for value in "abcd":
+        add_values(store, value)
+        pool.run(query, max_rows=10, timeout=30)
+        assert pool.run_here(query, max_rows=10) is not None
+    open_in_server = set(pool._local_stores)
+    assert len(open_in_server) == 1
+    assert all(path.exists() for path in open_in_server)
+    assert len(list(pool._root.iterdir())) <= 2

@@ -6,6 +6,7 @@ import threading
 
 import pytest
 from fastapi.testclient import TestClient
+from maillage.graph.sparql.workers import QueryPool
 from maillage.server.app import create_app
 from pyoxigraph import DefaultGraph, Literal, NamedNode, Quad
 
@@ -235,6 +236,36 @@ def test_update_logs_one_line(client, dataset, caplog):
     assert len(lines) == 1, lines
     assert lines[0].startswith("SPARQL update: 1 operations (Clear) in ")
     assert lines[0].endswith("ms, role editor")
+
+
+def test_query_after_update_reads_new_data(client, dataset, monkeypatch):
+    evaluations = []
+    run_in_worker = QueryPool.run
+
+    def recording_run(self, *args, **kwargs):
+        evaluations.append("worker")
+        return run_in_worker(self, *args, **kwargs)
+
+    monkeypatch.setattr(QueryPool, "run", recording_run)
+    query = f"SELECT ?o WHERE {{ GRAPH <{dataset}> {{ <urn:a> <urn:p> ?o }} }} ORDER BY ?o"
+
+    def values():
+        response = client.get(
+            "/sparql",
+            params={"query": query},
+            headers={"Accept": "application/sparql-results+json", **EDITOR},
+        )
+        assert response.status_code == 200, response.text
+        return [row["o"]["value"] for row in response.json()["results"]["bindings"]]
+
+    for written in (["one"], ["one", "two"]):
+        update = f"INSERT DATA {{ GRAPH <{dataset}> {{ <urn:a> <urn:p> '{written[-1]}' }} }}"
+        assert post_update(client, update).status_code == 204
+        evaluations.clear()
+        # The first query after the write goes to a worker, the next runs in the server.
+        assert values() == written
+        assert values() == written
+        assert evaluations == ["worker"]
 
 
 class Listener:
