@@ -9,7 +9,7 @@ list of `{"field", "message"}` where `field` is the dotted path of the model fie
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -41,12 +41,19 @@ class FieldLink:
     iri: str
 
 
-def parse_item_body(iris: Iris, item_type: str, key: str, body: object) -> ItemModel:
+def parse_item_body(
+    iris: Iris,
+    item_type: str,
+    key: str,
+    body: object,
+    *,
+    groups: Collection[str] | None = None,
+) -> ItemModel:
     """Validate a JSON body against the model of `item_type` for the item `key`.
 
     The server fields are dropped. `@id`, `iri` and `key`, which a read returns, may
-    be sent back if they name this item. Raise `ValidationFailedError` listing every
-    invalid field.
+    be sent back if they name this item. `groups`, when given, lists the groups that
+    `readable_by` may name. Raise `ValidationFailedError` listing every invalid field.
     """
     model_class = MODELS[item_type]
     if not isinstance(body, dict):
@@ -58,8 +65,9 @@ def parse_item_body(iris: Iris, item_type: str, key: str, body: object) -> ItemM
     if problems:
         raise invalid(item_type, problems)
     data["key"] = key
+    context = None if groups is None else {"groups": groups}
     try:
-        return model_class.model_validate(data)
+        return model_class.model_validate(data, context=context)
     except ValidationError as exc:
         raise invalid(item_type, pydantic_errors(exc)) from exc
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import AbstractContextManager, ExitStack, contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -155,12 +155,15 @@ class ContentWriter:
         *,
         files: FileStore | None = None,
         hooks: WriteHooks | None = None,
+        groups: Callable[[], Collection[str]] | None = None,
     ) -> None:
         self.store = store
         self.iris = iris
         self.revisions = revisions
         self.files = files
         self.hooks = hooks or WriteHooks()
+        # Returns the names of the existing groups; None leaves `readable_by` unchecked.
+        self.groups = groups
         # NOTE: one lock per item ever written stays in memory until the process ends.
         self._locks: dict[str, threading.Lock] = {}
         self._locks_guard = threading.Lock()
@@ -191,7 +194,9 @@ class ContentWriter:
         body = _with_default_state(self.iris, body)
         graphs = readable_graphs(self.store, self.iris, user)
         now = utc_now()
-        model = parse_item_body(self.iris, item_type, key, body)
+        model = parse_item_body(
+            self.iris, item_type, key, body, groups=self._known_groups()
+        )
         model = model.model_copy(update={"created": now, "modified": now})
         self._validate(model, graphs)
         content = model.to_triples(self.iris)
@@ -455,7 +460,10 @@ class ContentWriter:
 
         now = utc_now()
         body = _with_current_values(make_body(state), state, self._current_json)
-        model = parse_item_body(self.iris, item_type, key, body)
+        current_groups = self._current_json(state).get("readable_by") or []
+        model = parse_item_body(
+            self.iris, item_type, key, body, groups=self._known_groups(current_groups)
+        )
         _check_same_state(self.iris, item_type, model, state)
         model = model.model_copy(update={"created": _created(state), "modified": now})
         self._validate(model, graphs)
@@ -592,6 +600,16 @@ class ContentWriter:
         if not may_read(self.iris, user, state.graph, triples):
             raise NotFoundError(f"no revision {number} of {state.iri.value}")
         return triples
+
+    def _known_groups(self, current_groups: Collection[str] = ()) -> set[str] | None:
+        """Return the groups `readable_by` may name, or None to accept any group.
+
+        `current_groups` are those of the current version: a group deleted since may
+        stay, so that an item read and sent back unchanged is still accepted.
+        """
+        if self.groups is None:
+            return None
+        return set(self.groups()) | set(current_groups)
 
     def _current_files(self, state: ItemState) -> list[object]:
         if not _has_files(state):
@@ -743,16 +761,21 @@ class ContentWriter:
 
 
 def open_content_writer(
-    store: GraphStore, iris: Iris, settings: Settings
+    store: GraphStore,
+    iris: Iris,
+    settings: Settings,
+    *,
+    groups: Callable[[], Collection[str]] | None = None,
 ) -> ContentWriter:
     """Open the writer of a store, with its revision store and file store.
 
-    The revision store at `{data_path}/revisions` closes when `store` closes.
+    The revision store at `{data_path}/revisions` closes when `store` closes. `groups`
+    returns the names of the existing groups, which `readable_by` may name.
     """
     revisions = RevisionStore.open(settings.data_path, iris)
     store.on_close(revisions.close)
     return ContentWriter(
-        store, iris, revisions, files=FileStore.from_settings(settings)
+        store, iris, revisions, files=FileStore.from_settings(settings), groups=groups
     )
 
 

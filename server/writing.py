@@ -12,6 +12,7 @@ import json
 import threading
 import weakref
 from collections.abc import Callable, Coroutine
+from functools import partial
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
@@ -29,8 +30,9 @@ from maillage.graph.iris import ITEM_TYPES, Iris
 from maillage.graph.revisions import ItemState, graph_etag
 from maillage.graph.settings import Settings
 from maillage.graph.store import GraphStore
+from maillage.graph.users import UserDirectory
 from maillage.graph.writes import ContentWriter, ReadOnlyTypeError, open_content_writer
-from maillage.server.deps import get_iris, get_settings, get_store
+from maillage.server.deps import get_directory, get_iris, get_settings, get_store
 from maillage.server.errors import NotAcceptableError, UnknownTypeError
 from maillage.server.sparql_protocol import read_body
 
@@ -68,14 +70,24 @@ def get_writer(
     store: Annotated[GraphStore, Depends(get_store)],
     iris: Annotated[Iris, Depends(get_iris)],
     settings: Annotated[Settings, Depends(get_settings)],
+    directory: Annotated[UserDirectory, Depends(get_directory)],
 ) -> ContentWriter:
-    """Return the writer of the app's store, opening it on first use."""
+    """Return the writer of the app's store, opening it on first use.
+
+    The writer accepts in `readable_by` only the groups of the app's user directory.
+    """
     with _WRITERS_GUARD:
         writer = _WRITERS.get(store)
         if writer is None:
-            writer = open_content_writer(store, iris, settings)
+            writer = open_content_writer(
+                store, iris, settings, groups=partial(_group_names, directory)
+            )
             _WRITERS[store] = writer
     return writer
+
+
+def _group_names(directory: UserDirectory) -> list[str]:
+    return [group.name for group in directory.list_groups()]
 
 
 WriterDep = Annotated[ContentWriter, Depends(get_writer)]

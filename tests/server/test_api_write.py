@@ -254,6 +254,55 @@ def test_put_accepts_body_of_read(client, iris):
     assert response.json()["created"] == created.json()["created"], response.text
 
 
+@pytest.fixture
+def directory(settings):
+    return UserDirectory(settings.data_path / USERS_FILE)
+
+
+def test_create_readable_by_unknown_group(client, iris, directory):
+    directory.create_group("juristes")
+    body = document_body(iris, readable_by=["juristes", "fantomes"])
+    response = client.post("/api/document", json=body, headers=EDITOR)
+    assert response.status_code == 422, response.text
+    (error,) = response.json()["errors"]
+    assert error["field"] == "readable_by", error
+    assert error["message"].startswith("no group named 'fantomes'"), error
+    assert error["message"].endswith("existing groups: juristes"), error
+    missing = client.get("/api/document/etude-besoins", headers=EDITOR)
+    assert missing.status_code == 404, missing.text
+
+
+def test_create_readable_by_existing_group(client, iris, directory):
+    directory.create_group("juristes")
+    created = create(client, iris, readable_by=["juristes"])
+    assert created.json()["readable_by"] == ["juristes"], created.text
+
+
+def test_put_keeps_group_deleted_since(client, iris, directory):
+    directory.create_group("juristes")
+    created = create(client, iris, readable_by=["juristes"])
+    directory.delete_group("juristes")
+    read = client.get("/api/document/etude-besoins", headers=EDITOR)
+    body = {**read.json(), "description": "Ajoutée"}
+    response = client.put(
+        "/api/document/etude-besoins", json=body, headers=with_etag(EDITOR, created)
+    )
+    assert response.status_code == 200, response.text
+    assert response.json()["readable_by"] == ["juristes"], response.text
+
+
+def test_patch_adding_unknown_group_rejected(client, iris, directory):
+    directory.create_group("juristes")
+    created = create(client, iris, readable_by=["juristes"])
+    response = client.patch(
+        "/api/document/etude-besoins",
+        json={"readable_by": ["juristes", "fantomes"]},
+        headers={**with_etag(EDITOR, created), "content-type": MERGE_PATCH},
+    )
+    assert response.status_code == 422, response.text
+    assert "no group named 'fantomes'" in response.json()["errors"][0]["message"]
+
+
 def test_patch_needs_merge_patch_type(client, iris):
     created = create(client, iris)
     response = client.patch(
