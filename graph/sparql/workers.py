@@ -203,7 +203,7 @@ class QueryPool:
         within: float = LOCAL_SECONDS,
         may_open: bool = True,
     ) -> QueryAnswer | None:
-        """Evaluate `prepared` in this process if a worker evaluated it quickly, else None.
+        """Evaluate `prepared` here if a worker evaluated it quickly; else return None.
 
         A worker must have evaluated the same text, for the same dataset and result
         format, on the current data, in at most `within` seconds. Oxigraph's work
@@ -298,7 +298,9 @@ class QueryPool:
         deadline = _deadline(started, timeout)
         return self._check(task, deadline, timeout)
 
-    def checked_query(self, text: str, allowlist: Collection[str] = ()) -> QueryInfo | None:
+    def checked_query(
+        self, text: str, allowlist: Collection[str] = ()
+    ) -> QueryInfo | None:
         """Return the guard's verdict on a query it accepted recently, else None."""
         return self._cached_verdict(("check_query", text, tuple(allowlist)))
 

@@ -247,7 +247,9 @@ def test_query_after_update_reads_new_data(client, dataset, monkeypatch):
         return run_in_worker(self, *args, **kwargs)
 
     monkeypatch.setattr(QueryPool, "run", recording_run)
-    query = f"SELECT ?o WHERE {{ GRAPH <{dataset}> {{ <urn:a> <urn:p> ?o }} }} ORDER BY ?o"
+    query = (
+        f"SELECT ?o WHERE {{ GRAPH <{dataset}> {{ <urn:a> <urn:p> ?o }} }} ORDER BY ?o"
+    )
 
     def values():
         response = client.get(
@@ -259,7 +261,8 @@ def test_query_after_update_reads_new_data(client, dataset, monkeypatch):
         return [row["o"]["value"] for row in response.json()["results"]["bindings"]]
 
     for written in (["one"], ["one", "two"]):
-        update = f"INSERT DATA {{ GRAPH <{dataset}> {{ <urn:a> <urn:p> '{written[-1]}' }} }}"
+        triple = f"<urn:a> <urn:p> '{written[-1]}'"
+        update = f"INSERT DATA {{ GRAPH <{dataset}> {{ {triple} }} }}"
         assert post_update(client, update).status_code == 204
         evaluations.clear()
         # The first query after the write goes to a worker, the next runs in the server.
