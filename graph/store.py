@@ -32,7 +32,7 @@ from pyoxigraph import (
 
 from maillage.graph.errors import MalformedRequestError
 from maillage.graph.namespaces import sparql_prefixes
-from maillage.graph.views import MIN_GRAPHS, ReadableViews
+from maillage.graph.views import MAX_VIEWS, MIN_GRAPHS, ReadableViews
 
 logger = logging.getLogger(__name__)
 
@@ -193,13 +193,16 @@ class GraphStore(QuadStore):
     (`_reader`), made on the first such query after a write.
     """
 
-    def __init__(self, path: Path | None, *, read_only: bool = False) -> None:
+    def __init__(
+        self, path: Path | None, *, read_only: bool = False, evicts_views: bool = True
+    ) -> None:
         self.path = path
         self.read_only = read_only
         self.generation = 0
         self._generation_lock = threading.Lock()
         self._close_callbacks: list[Callable[[], None]] = []
         self._views: ReadableViews | None = None
+        self._evicts_views = evicts_views
         # The last dataset given to `_view_for` and its view, with the lists themselves,
         # so that their ids stay theirs. A query worker passes the same list objects
         # for the same dataset.
@@ -470,6 +473,43 @@ class GraphStore(QuadStore):
                 reader.discard()
             self._readers.clear()
 
+    def view_status(
+        self,
+        default_graph: Sequence[NamedNode] | None,
+        named_graphs: Sequence[NamedNode] | None,
+    ) -> str:
+        """Tell whether a query on this dataset can start at once on this store.
+
+        Return "ready" when it reads no view or a view already built, "absent" when
+        it would build its view first (seconds on a large store), "busy" while
+        another thread builds a view, and "full" once `MAX_VIEWS` views are built.
+        This never waits.
+        """
+        if default_graph is None or not self._may_view(default_graph):
+            return "ready"
+        last = self._last_view
+        if last is not None and last[0] is default_graph and last[1] is named_graphs:
+            return "ready"
+        if not _within(named_graphs, default_graph):
+            return "ready"
+        if not self._views_lock.acquire(blocking=False):
+            return "busy"
+        try:
+            if self._views is not None and self._views.has(default_graph):
+                return "ready"
+            if self._views is not None and len(self._views) >= MAX_VIEWS:
+                return "full"
+            return "absent"
+        finally:
+            self._views_lock.release()
+
+    def _may_view(self, default_graph: Sequence[NamedNode]) -> bool:
+        return (
+            self.read_only
+            and self.path is not None
+            and len(default_graph) >= MIN_GRAPHS
+        )
+
     def _view_for(
         self, default_graph: Sequence[NamedNode], named: Sequence[NamedNode] | None
     ) -> tuple[Store, list[NamedNode] | None] | None:
@@ -478,17 +518,19 @@ class GraphStore(QuadStore):
         Only a read-only store on disk has views, for a default graph of many graphs
         whose named graphs are among them: the view has no other graph.
         """
-        if not self.read_only or self.path is None or len(default_graph) < MIN_GRAPHS:
+        if not self._may_view(default_graph):
             return None
         last = self._last_view
         if last is not None and last[0] is default_graph and last[1] is named:
             return last[2]
-        kept = {graph.value for graph in default_graph}
-        if named is None or not {graph.value for graph in named} <= kept:
+        if not _within(named, default_graph):
             return None
         if self._views is None:
-            self._views = ReadableViews(self.oxigraph, self.path)
+            self._views = ReadableViews(
+                self.oxigraph, self.path, evicts=self._evicts_views
+            )
             self.on_close(self._views.close)
+        kept = {graph.value for graph in default_graph}
         same = len({graph.value for graph in named}) == len(kept)
         answer = self._views.view(default_graph), None if same else list(named)
         self._last_view = (default_graph, named, answer)
@@ -505,6 +547,16 @@ class GraphStore(QuadStore):
     def dump(self, path: Path, rdf_format: RdfFormat) -> None:
         """Write every named graph to `path` in a quad format."""
         self.oxigraph.dump(output=str(path), format=rdf_format)
+
+
+def _within(
+    named: Sequence[NamedNode] | None, default_graph: Sequence[NamedNode]
+) -> bool:
+    """Tell whether every graph of `named` is in `default_graph`; None is not."""
+    if named is None:
+        return False
+    kept = {graph.value for graph in default_graph}
+    return {graph.value for graph in named} <= kept
 
 
 # Read-only copies a writable store keeps: the current one and two older ones.

@@ -13,7 +13,8 @@ graphs, at the speed of the whole store. On the `departement` data (700 k triple
 
 Views are made only for read-only stores, the snapshots that the query workers read:
 nothing writes them, so a view never goes stale, and a worker runs one query at a time,
-so no query reads a view while the store closes and deletes it.
+so no query reads a view while the store closes and deletes it. A store that several
+threads query keeps every view it built (`evicts` false) until it closes.
 """
 
 from __future__ import annotations
@@ -36,13 +37,25 @@ MAX_VIEWS = 4
 
 
 class ReadableViews:
-    """The views of one read-only store at `path`, one per set of graphs, up to 4."""
+    """The views of one read-only store at `path`, one per set of graphs.
 
-    def __init__(self, store: Store, path: Path) -> None:
+    Past `MAX_VIEWS` views, the least recently used is deleted, unless `evicts` is
+    false: then a query of another thread might still read it.
+    """
+
+    def __init__(self, store: Store, path: Path, *, evicts: bool = True) -> None:
         self._store = store
         self._path = path
+        self._evicts = evicts
         self._views: OrderedDict[frozenset[str], Store] = OrderedDict()
         self._folders: dict[frozenset[str], Path] = {}
+
+    def __len__(self) -> int:
+        return len(self._views)
+
+    def has(self, graphs: Sequence[NamedNode]) -> bool:
+        """Tell whether the view of `graphs` is built."""
+        return frozenset(graph.value for graph in graphs) in self._views
 
     def view(self, graphs: Sequence[NamedNode]) -> Store:
         """Return a store holding only `graphs`, built on the first request for them."""
@@ -50,7 +63,7 @@ class ReadableViews:
         if key in self._views:
             self._views.move_to_end(key)
             return self._views[key]
-        if len(self._views) >= MAX_VIEWS:
+        if self._evicts and len(self._views) >= MAX_VIEWS:
             self._remove(next(iter(self._views)))
         self._views[key], self._folders[key] = self._build(key)
         return self._views[key]

@@ -65,6 +65,8 @@ class QueryInfo:
     services: tuple[str, ...] = field(default=())
     # The distinct texts given to mlg:search and mlg:searchScore, in order.
     search_texts: tuple[str, ...] = ()
+    # Whether the query calls a function whose value changes from one run to the next.
+    volatile: bool = False
 
     @property
     def has_dataset_clause(self) -> bool:
@@ -98,7 +100,19 @@ def check_query(text: str, allowlist: Collection[str] = ()) -> QueryInfo:
         from_named_graphs=tuple(from_named_graphs),
         services=services,
         search_texts=search_texts,
+        volatile=any(True for _ in _find(query, *_VOLATILE_BUILTINS)),
     )
+
+
+# Functions whose value differs between two runs of one query on the same data: a
+# FILTER on NOW() can let a cheap query become a cross product a few seconds later.
+_VOLATILE_BUILTINS = (
+    "Builtin_NOW",
+    "Builtin_RAND",
+    "Builtin_UUID",
+    "Builtin_STRUUID",
+    "Builtin_BNODE",
+)
 
 
 # The full-text search functions of `maillage.graph.sparql_search`.
@@ -305,13 +319,13 @@ def _check_services(
     return tuple(services)
 
 
-def _find(node: object, name: str) -> Iterator[CompValue]:
-    """Yield every parse tree node called `name` under `node`, at any depth."""
+def _find(node: object, *names: str) -> Iterator[CompValue]:
+    """Yield every parse tree node called one of `names` under `node`, at any depth."""
     stack = [node]
     while stack:
         current = stack.pop()
         if isinstance(current, CompValue):
-            if current.name == name:
+            if current.name in names:
                 yield current
             stack.extend(current.values())
         elif isinstance(current, (list, tuple, ParseResults)):

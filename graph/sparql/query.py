@@ -84,6 +84,8 @@ class PreparedQuery:
     search_matches: dict[str, dict[str, float]] | None = None
     # The allowed SERVICE endpoints the query calls.
     services: tuple[str, ...] = ()
+    # Whether it calls NOW(), RAND() or another function that changes between runs.
+    volatile: bool = False
 
     @property
     def result_format(self) -> ResultFormat:
@@ -142,7 +144,13 @@ def prepare_query(
             )
         matches = search(info.search_texts)
     return PreparedQuery(
-        info.text, info.form, result_format.name, dataset, matches, info.services
+        info.text,
+        info.form,
+        result_format.name,
+        dataset,
+        matches,
+        info.services,
+        info.volatile,
     )
 
 

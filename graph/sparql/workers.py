@@ -201,7 +201,7 @@ class QueryPool:
         *,
         max_rows: int,
         within: float = LOCAL_SECONDS,
-        may_open: bool = True,
+        quick_only: bool = False,
     ) -> QueryAnswer | None:
         """Evaluate `prepared` here if a worker evaluated it quickly; else return None.
 
@@ -211,10 +211,12 @@ class QueryPool:
         far within the time limit. The hand-over to a worker costs more than a short
         query. The evaluation reads the snapshot of the current data, opened in
         this process, and at most `size` run at once, as in the workers. Queries that
-        call a SERVICE or mlg:search, whose answers depend on more than the store,
-        always go to a worker, and so does any query when no slot is free. Without
-        `may_open`, the snapshot must be open in this process already, since opening
-        it takes milliseconds.
+        call a SERVICE, mlg:search, NOW() or another function whose value changes
+        between runs always go to a worker, and so does any query when no slot is
+        free. With `quick_only`, the snapshot must be open here already and the view
+        of the dataset built, since opening takes milliseconds and a view seconds. The
+        server builds at most `MAX_VIEWS` views per snapshot and keeps them; while it
+        builds one, the queries that need another go to the workers.
         """
         if not self.evaluates or not _repeatable(prepared):
             return None
@@ -233,11 +235,16 @@ class QueryPool:
                 seconds = self._times.get(_time_key(current.generation, key, prepared))
                 if seconds is None or seconds > within:
                     return None
-                if not may_open and current.path not in self._local_stores:
+                if quick_only and current.path not in self._local_stores:
                     return None
                 self._state.pending[current.path] += 1
             try:
                 store = self._local_store(current.path)
+                status = store.view_status(
+                    prepared.dataset.default_graph, prepared.dataset.named_graphs
+                )
+                if status != "ready" and (quick_only or status != "absent"):
+                    return None
                 start = time.perf_counter()
                 answer = evaluate_query(store, prepared, max_rows=max_rows)
                 seconds = time.perf_counter() - start
@@ -263,7 +270,8 @@ class QueryPool:
         with self._local_lock:
             store = self._local_stores.get(path)
             if store is None:
-                store = GraphStore(path, read_only=True)
+                # Several threads query it: a view must outlive its last query.
+                store = GraphStore(path, read_only=True, evicts_views=False)
                 self._local_stores[path] = store
             return store
 
@@ -538,7 +546,11 @@ def _time_key(generation: int, key: str, prepared: PreparedQuery) -> tuple:
 
 def _repeatable(prepared: PreparedQuery) -> bool:
     """Tell whether the work of `prepared` depends on the store's data only."""
-    return prepared.search_matches is None and not prepared.services
+    return (
+        prepared.search_matches is None
+        and not prepared.services
+        and not prepared.volatile
+    )
 
 
 def _strip_known_dataset(worker: _Worker, task: tuple) -> tuple:

@@ -291,7 +291,7 @@ def _answer_at_once(
         prepared,
         max_rows=settings.max_result_rows,
         within=LOOP_SECONDS,
-        may_open=False,
+        quick_only=True,
     )
 
 

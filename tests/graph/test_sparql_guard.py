@@ -186,3 +186,16 @@ def test_expand_escapes_rejects_short_capital_escape():
     with pytest.raises(MalformedQueryError) as raised:
         expand_escapes('ASK { ?s ?p "a\\U0022 b" }')
     assert raised.value.column == 15
+
+
+@pytest.mark.parametrize(
+    "call", ["NOW()", "RAND()", "UUID()", "STRUUID()", "BNODE()", 'BNODE("x")']
+)
+def test_check_query_volatile_function(call):
+    info = check_query(f"SELECT ?s WHERE {{ ?s ?p ?o FILTER (STR({call}) != '') }}")
+    assert info.volatile is True
+
+
+def test_check_query_plain_query_not_volatile():
+    info = check_query("SELECT (STRLEN('a') AS ?n) WHERE { ?s ?p ?o }")
+    assert info.volatile is False

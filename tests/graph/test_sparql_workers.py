@@ -274,13 +274,13 @@ def test_run_here_only_within_time(store, pool):
     assert pool.run_here(query, max_rows=10) is not None
 
 
-def test_run_here_may_open_snapshot(store, pool):
+def test_run_here_quick_only_when_open(store, pool):
     add_values(store, "a")
     query = prepared(SELECT_ALL)
     pool.run(query, max_rows=10, timeout=30)
-    assert pool.run_here(query, max_rows=10, may_open=False) is None
+    assert pool.run_here(query, max_rows=10, quick_only=True) is None
     assert pool.run_here(query, max_rows=10) is not None
-    assert pool.run_here(query, max_rows=10, may_open=False) is not None
+    assert pool.run_here(query, max_rows=10, quick_only=True) is not None
 
 
 @pytest.mark.parametrize(

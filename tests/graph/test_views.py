@@ -6,7 +6,7 @@ import pytest
 from pyoxigraph import Literal, NamedNode, Quad
 
 from maillage.graph.store import GraphStore
-from maillage.graph.views import MIN_GRAPHS
+from maillage.graph.views import MAX_VIEWS, MIN_GRAPHS
 
 P = NamedNode("urn:p")
 GRAPHS = [
@@ -121,3 +121,43 @@ def test_copy_keeps_graph_within_the_list(tmp_path):
     )
     assert {row["g"].value for row in rows} == {graph.value for graph in READABLE}
     store.close()
+
+
+def test_view_status_ready_without_view(snapshot):
+    assert snapshot.view_status(None, None) == "ready"
+    assert snapshot.view_status(GRAPHS[:3], GRAPHS[:3]) == "ready"
+
+
+def test_view_status_absent_then_ready(snapshot):
+    assert snapshot.view_status(READABLE, READABLE) == "absent"
+    subjects(
+        snapshot, "SELECT ?s { ?s ?p ?o }", default_graph=READABLE, named_graphs=READABLE
+    )
+    assert snapshot.view_status(list(READABLE), list(READABLE)) == "ready"
+
+
+def test_view_status_full_when_views_kept(tmp_path, snapshot):
+    snapshot.close()
+    store = GraphStore(tmp_path / "snapshot", read_only=True, evicts_views=False)
+    try:
+        for size in range(MAX_VIEWS):
+            graphs = GRAPHS[: MIN_GRAPHS + size]
+            subjects(
+                store, "SELECT ?s { ?s ?p ?o }", default_graph=graphs, named_graphs=graphs
+            )
+        assert store.view_status(GRAPHS, GRAPHS) == "full"
+        # A store that keeps its views builds a fifth one if asked, evicting none.
+        subjects(
+            store, "SELECT ?s { ?s ?p ?o }", default_graph=GRAPHS, named_graphs=GRAPHS
+        )
+        assert len(list(tmp_path.glob("snapshot.view-*"))) == MAX_VIEWS + 1
+    finally:
+        store.close()
+
+
+def test_view_status_busy_while_building(snapshot):
+    snapshot._views_lock.acquire()
+    try:
+        assert snapshot.view_status(READABLE, READABLE) == "busy"
+    finally:
+        snapshot._views_lock.release()
