@@ -48,7 +48,7 @@ DEFAULT_TOKEN_LIFETIME = timedelta(days=90)
 # The roles an account may have. Anonymous is the absence of an account.
 ACCOUNT_ROLES = (Role.READER, Role.EDITOR, Role.ADMINISTRATOR)
 # User and group names use the characters of item keys, in lower case.
-NAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
+NAME_PATTERN = re.compile(r"[a-z0-9][a-z0-9._-]{0,63}")
 MAX_LABEL_LENGTH = 200
 # Longer bearer values cannot be tokens, so they are rejected before hashing.
 MAX_TOKEN_LENGTH = 200
@@ -143,7 +143,7 @@ def utc_now() -> datetime:
 
 def check_name(kind: str, name: str) -> None:
     """Raise `InvalidIdentifierError` unless `name` is a valid user or group name."""
-    if not NAME_PATTERN.match(name):
+    if not NAME_PATTERN.fullmatch(name):
         raise InvalidIdentifierError(
             f"invalid {kind} name {name[:80]!r}: use 1 to 64 characters among "
             "a-z 0-9 . _ -, starting with a letter or digit"

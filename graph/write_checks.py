@@ -48,12 +48,14 @@ def parse_item_body(
     body: object,
     *,
     groups: Collection[str] | None = None,
+    kept_groups: Collection[str] = (),
 ) -> ItemModel:
     """Validate a JSON body against the model of `item_type` for the item `key`.
 
     The server fields are dropped. `@id`, `iri` and `key`, which a read returns, may
-    be sent back if they name this item. `groups`, when given, lists the groups that
-    `readable_by` may name. Raise `ValidationFailedError` listing every invalid field.
+    be sent back if they name this item. `groups`, when given, lists the existing
+    groups that `readable_by` may name, besides `kept_groups`. Raise
+    `ValidationFailedError` listing every invalid field.
     """
     model_class = MODELS[item_type]
     if not isinstance(body, dict):
@@ -65,7 +67,9 @@ def parse_item_body(
     if problems:
         raise invalid(item_type, problems)
     data["key"] = key
-    context = None if groups is None else {"groups": groups}
+    context = None
+    if groups is not None:
+        context = {"groups": groups, "kept_groups": kept_groups}
     try:
         return model_class.model_validate(data, context=context)
     except ValidationError as exc:

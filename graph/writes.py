@@ -195,7 +195,7 @@ class ContentWriter:
         graphs = readable_graphs(self.store, self.iris, user)
         now = utc_now()
         model = parse_item_body(
-            self.iris, item_type, key, body, groups=self._known_groups()
+            self.iris, item_type, key, body, groups=self._existing_groups()
         )
         model = model.model_copy(update={"created": now, "modified": now})
         self._validate(model, graphs)
@@ -460,9 +460,15 @@ class ContentWriter:
 
         now = utc_now()
         body = _with_current_values(make_body(state), state, self._current_json)
-        current_groups = self._current_json(state).get("readable_by") or []
+        # A group deleted since the current version may stay, so that an item read
+        # and sent back unchanged is still accepted.
         model = parse_item_body(
-            self.iris, item_type, key, body, groups=self._known_groups(current_groups)
+            self.iris,
+            item_type,
+            key,
+            body,
+            groups=self._existing_groups(),
+            kept_groups=self._current_json(state).get("readable_by") or (),
         )
         _check_same_state(self.iris, item_type, model, state)
         model = model.model_copy(update={"created": _created(state), "modified": now})
@@ -601,15 +607,9 @@ class ContentWriter:
             raise NotFoundError(f"no revision {number} of {state.iri.value}")
         return triples
 
-    def _known_groups(self, current_groups: Collection[str] = ()) -> set[str] | None:
-        """Return the groups `readable_by` may name, or None to accept any group.
-
-        `current_groups` are those of the current version: a group deleted since may
-        stay, so that an item read and sent back unchanged is still accepted.
-        """
-        if self.groups is None:
-            return None
-        return set(self.groups()) | set(current_groups)
+    def _existing_groups(self) -> Collection[str] | None:
+        """Return the groups `readable_by` may name, or None to accept any group."""
+        return None if self.groups is None else self.groups()
 
     def _current_files(self, state: ItemState) -> list[object]:
         if not _has_files(state):

@@ -12,6 +12,7 @@ from maillage.graph.demo import load_demo
 from maillage.graph.iris import Iris
 from maillage.graph.settings import Settings
 from maillage.graph.store import GraphStore
+from maillage.graph.users import USERS_FILE, UserDirectory
 
 # The browser fixtures (live_server, chromium, browser_page) serve every test folder.
 pytest_plugins = ["tests.browser"]
@@ -44,6 +45,12 @@ def settings(tmp_path: Path) -> Settings:
 @pytest.fixture
 def iris() -> Iris:
     return Iris(BASE_IRI)
+
+
+@pytest.fixture
+def directory(settings: Settings) -> UserDirectory:
+    """Return the user directory of `settings`, where the app reads users and groups."""
+    return UserDirectory(settings.data_path / USERS_FILE)
 
 
 @pytest.fixture

@@ -60,7 +60,7 @@ def _check_iri(value: str) -> str:
 
 
 def _check_group_name(value: str) -> str:
-    if not NAME_PATTERN.match(value):
+    if not NAME_PATTERN.fullmatch(value):
         raise ValueError(
             f"{quote(value)} is not a group name: use 1 to 64 characters among "
             "a-z 0-9 . _ -, starting with a letter or digit"
@@ -187,12 +187,16 @@ class ItemModel(NodeModel):
         """Reject groups missing from the `groups` of the validation context, if given.
 
         The model does not know the user directory, so the writer passes the names of
-        the existing groups as `model_validate(data, context={"groups": names})`.
+        the existing groups as `model_validate(data, context={"groups": names})`. The
+        groups of `kept_groups` in the context are accepted too, without being listed
+        as existing: those of the current version, which may have been deleted since.
         """
-        groups = (info.context or {}).get("groups")
+        context = info.context or {}
+        groups = context.get("groups")
         if groups is None:
             return value
-        unknown = [name for name in value if name not in groups]
+        accepted = set(groups) | set(context.get("kept_groups", ()))
+        unknown = [name for name in value if name not in accepted]
         if unknown:
             known = ", ".join(sorted(groups)[:20]) or "none"
             raise ValueError(

@@ -254,11 +254,6 @@ def test_put_accepts_body_of_read(client, iris):
     assert response.json()["created"] == created.json()["created"], response.text
 
 
-@pytest.fixture
-def directory(settings):
-    return UserDirectory(settings.data_path / USERS_FILE)
-
-
 def test_create_readable_by_unknown_group(client, iris, directory):
     directory.create_group("juristes")
     body = document_body(iris, readable_by=["juristes", "fantomes"])
