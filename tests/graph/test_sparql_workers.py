@@ -15,7 +15,7 @@ from maillage.graph.sparql import QueryRequest
 from maillage.graph.sparql.errors import MalformedQueryError
 from maillage.graph.sparql.formats import GRAPH_FORMATS, JSON
 from maillage.graph.sparql.query import evaluate_query, prepare_query
-from maillage.graph.sparql.workers import QueryPool
+from maillage.graph.sparql.workers import QueryPool, _time_key
 
 GRAPH = NamedNode("http://maillage.test/graph/dataset/chain")
 SELECT_ALL = "SELECT ?s ?o WHERE { ?s <urn:p> ?o } ORDER BY ?s"
@@ -319,3 +319,16 @@ def test_run_here_closes_stale_stores(store, pool):
     assert len(open_in_server) == 1
     assert all(path.exists() for path in open_in_server)
     assert len(list(pool._root.iterdir())) <= 2
+
+
+def test_run_here_time_keeps_shortest_run(pool):
+    query = prepared(SELECT_ALL)
+    key = _time_key(1, "dataset", query)
+    pool._record_time(1, "dataset", query, 0.010)
+    pool._record_time(1, "dataset", query, 0.030)
+    assert pool._times[key] == 0.010
+    pool._record_time(1, "dataset", query, 0.004)
+    assert pool._times[key] == 0.004
+    # Past four times the shortest, the slow run replaces it.
+    pool._record_time(1, "dataset", query, 0.020)
+    assert pool._times[key] == 0.020
