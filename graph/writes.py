@@ -468,7 +468,7 @@ class ContentWriter:
             key,
             body,
             groups=self._existing_groups(),
-            kept_groups=self._current_json(state).get("readable_by") or (),
+            kept_groups=_current_groups(state),
         )
         _check_same_state(self.iris, item_type, model, state)
         model = model.model_copy(update={"created": _created(state), "modified": now})
@@ -993,6 +993,15 @@ def _with_current_values(
     if "files" not in filled and _has_files(state):
         filled["files"] = current_json(state).get("files", [])
     return filled
+
+
+def _current_groups(state: ItemState) -> list[str]:
+    """Return the groups that the current version of the item is readable by."""
+    return [
+        t.object.value
+        for t in state.triples
+        if t.subject == state.iri and t.predicate == MLG.readableBy
+    ]
 
 
 def _has_files(state: ItemState) -> bool:

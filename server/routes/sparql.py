@@ -37,7 +37,13 @@ from maillage.graph.sparql import (
     run_update,
 )
 from maillage.graph.sparql.formats import FORMAT_NAMES, format_for_media_type
-from maillage.graph.sparql.query import TextSearcher, evaluate_query, prepare_query
+from maillage.graph.sparql.query import (
+    PreparedQuery,
+    QueryChecker,
+    TextSearcher,
+    evaluate_query,
+    prepare_query,
+)
 from maillage.graph.sparql_search import SearchFunctions
 from maillage.graph.sparql.workers import LOOP_SECONDS, QueryPool, pool_for
 from maillage.graph.store import QuadStore
@@ -280,13 +286,7 @@ def _answer_at_once(
     info = pool.checked_query(query.text, settings.federation_allowlist)
     if info is None or info.search_texts:
         return None
-    prepared = prepare_query(
-        query,
-        choose_format=choose,
-        readable=context.graphs,
-        allowlist=settings.federation_allowlist,
-        check=lambda text, allowlist: info,
-    )
+    prepared = _prepare(context, query, choose, check=lambda text, allowlist: info)
     return pool.run_here(
         prepared,
         max_rows=settings.max_result_rows,
@@ -303,16 +303,8 @@ def _run_query(
 ) -> QueryAnswer:
     settings, pool = context.settings, context.pool
     started = time.monotonic()
-    prepared = prepare_query(
-        query,
-        choose_format=choose,
-        readable=context.graphs,
-        allowlist=settings.federation_allowlist,
-        check=partial(
-            pool.check_query, timeout=settings.query_timeout, started=started
-        ),
-        search=search,
-    )
+    check = partial(pool.check_query, timeout=settings.query_timeout, started=started)
+    prepared = _prepare(context, query, choose, check=check, search=search)
     if not pool.evaluates:
         return evaluate_query(
             context.store, prepared, max_rows=settings.max_result_rows
@@ -325,6 +317,25 @@ def _run_query(
         max_rows=settings.max_result_rows,
         timeout=settings.query_timeout,
         started=started,
+    )
+
+
+def _prepare(
+    context: _Context,
+    query: QueryRequest,
+    choose: FormatChooser,
+    *,
+    check: QueryChecker,
+    search: TextSearcher | None = None,
+) -> PreparedQuery:
+    """Check `query` with `check` and resolve its dataset within the user's graphs."""
+    return prepare_query(
+        query,
+        choose_format=choose,
+        readable=context.graphs,
+        allowlist=context.settings.federation_allowlist,
+        check=check,
+        search=search,
     )
 
 
