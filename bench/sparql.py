@@ -18,7 +18,7 @@ through:
 
 Each figure is the median of repeated runs after two warm-up runs; HTTP figures cover
 the request, the serialization of the result as SPARQL JSON and its transfer, over one
-kept connection. The first run of a query goes to a query worker; once a worker has
+kept connection. The first run of a query goes to a query worker. Once a worker has
 evaluated it quickly, `/sparql` evaluates the repeats in the server process, as it
 would for a partner's tool that sends the same query again. The row
 counts of all engines are compared, and the targets are checked at the end: each
@@ -336,7 +336,7 @@ class KeptConnection:
     request of its own; that time would be counted as the server's. The connection is
     opened again when the server has closed it after its keep-alive delay. With
     `digest`, a (user, password) pair, requests carry HTTP digest authentication
-    (RFC 7616, MD5 and qop "auth", what Virtuoso asks for).
+    (RFC 7616, MD5 and qop "auth", as Virtuoso requires).
     """
 
     def __init__(self, url: str, *, digest: tuple[str, str] | None = None) -> None:

@@ -252,7 +252,7 @@ class QueryPool:
                 seconds = time.perf_counter() - start
             finally:
                 self._drop_pending(current.path)
-            # A much slower run here, under load, sends the next one elsewhere again.
+            # A run here far slower than the shortest, under load, replaces its time.
             self._record_time(current.generation, key, prepared, seconds)
             return answer
         finally:
