@@ -84,6 +84,8 @@ def create_app(settings: Settings, *, store: GraphStore | None = None) -> FastAP
     app.include_router(finder.router)
     # Mounted last, so that routers may serve their own folders under /static/.
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    # Added first, so that it runs inside the CORS and request-log middleware.
+    app.add_middleware(sparql.RepeatedQueries)
     install_cors(app, settings)
     app.add_middleware(RequestLogMiddleware)
     return app

@@ -106,7 +106,7 @@ _PAGE_PREFIXES = ("/id/",)
 
 def install_error_handlers(app: FastAPI) -> None:
     """Register the handlers that turn every exception into a JSON error body."""
-    app.add_exception_handler(MaillageError, _handle_maillage_error)
+    app.add_exception_handler(MaillageError, handle_maillage_error)
     app.add_exception_handler(RequestValidationError, _handle_validation_error)
     app.add_exception_handler(HTTPException, _handle_http_exception)
     app.add_exception_handler(Exception, _handle_unexpected)
@@ -131,7 +131,12 @@ def error_response(
     return JSONResponse(body, status_code=status, headers=headers)
 
 
-async def _handle_maillage_error(request: Request, exc: Exception) -> Response:
+async def handle_maillage_error(request: Request, exc: Exception) -> Response:
+    """Return the error response of a domain error, as the app's handler does.
+
+    Code outside FastAPI's routing, such as an ASGI middleware, calls it to answer
+    a `MaillageError` the same way.
+    """
     assert isinstance(exc, MaillageError)
     extra: dict[str, object] = {}
     if isinstance(exc, MalformedRequestError):

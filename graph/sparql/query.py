@@ -131,7 +131,8 @@ def prepare_query(
     finds the matches of the query's mlg:search texts, within what the user may
     read; without it, a query that calls mlg:search is a `MalformedRequestError`.
     """
-    logger.debug("SPARQL query: %s", _shorten(request.text))
+    if logger.isEnabledFor(logging.DEBUG):
+        logger.debug("SPARQL query: %s", _shorten(request.text))
     info = check(request.text, allowlist)
     result_format = choose_format(info.form)
     dataset = resolve_dataset(request.dataset, info, readable)

@@ -491,8 +491,12 @@ class QueryPool:
     def _drop_pending(self, path: Path) -> None:
         with self._lock:
             self._state.pending[path] -= 1
-            if self._state.pending[path] <= 0:
-                del self._state.pending[path]
+            if self._state.pending[path] > 0:
+                return
+            del self._state.pending[path]
+            current = self._state.current
+            if current is not None and current.path == path:
+                return  # The current snapshot is never deleted.
         self._delete_unused_snapshots()
 
     def _delete_unused_snapshots(self) -> None:
