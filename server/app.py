@@ -37,6 +37,9 @@ from maillage.server.routes.search import search_lifetime
 from maillage.server.templating import STATIC_DIR
 
 logger = logging.getLogger(__name__)
+# One line per request; `maillage serve` shows them in place of uvicorn's access log.
+ACCESS_LOGGER = "maillage.access"
+access_logger = logging.getLogger(ACCESS_LOGGER)
 
 
 def create_app(settings: Settings, *, store: GraphStore | None = None) -> FastAPI:
@@ -112,7 +115,11 @@ def _lifespan(settings: Settings, caller_store: GraphStore | None):
 
 
 class RequestLogMiddleware:
-    """Log one INFO line per HTTP request: method, path, status and duration."""
+    """Log one INFO line per HTTP request on `ACCESS_LOGGER`.
+
+    The line gives the client's address, the method, the path without its query
+    string, which may contain a whole SPARQL query, the status and the duration.
+    """
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -134,6 +141,12 @@ class RequestLogMiddleware:
             await self.app(scope, receive, send_and_record)
         finally:
             duration_ms = (time.perf_counter() - start) * 1000
-            logger.info(
-                "%s %s %d %.1f ms", scope["method"], scope["path"], status, duration_ms
+            client = scope.get("client")
+            access_logger.info(
+                "%s %s %s %d %.1f ms",
+                client[0] if client else "-",
+                scope["method"],
+                scope["path"],
+                status,
+                duration_ms,
             )

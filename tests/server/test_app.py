@@ -7,7 +7,7 @@ from fastapi.testclient import TestClient
 
 from maillage.graph.errors import MalformedRequestError
 from maillage.graph.store import GraphStore
-from maillage.server.app import create_app
+from maillage.server.app import ACCESS_LOGGER, create_app
 from tests.sample_items import load_sample
 
 
@@ -131,11 +131,22 @@ def test_malformed_request_carries_position(app):
 
 
 def test_request_logged_once(client, caplog):
-    with caplog.at_level(logging.INFO, logger="maillage.server.app"):
-        client.get("/health")
-    lines = [r.getMessage() for r in caplog.records if r.name == "maillage.server.app"]
+    with caplog.at_level(logging.INFO, logger=ACCESS_LOGGER):
+        client.get("/health?verbose=1")
+    lines = [r.getMessage() for r in caplog.records if r.name == ACCESS_LOGGER]
     assert len(lines) == 1, lines
-    assert re.fullmatch(r"GET /health 200 \d+\.\d ms", lines[0]), lines
+    assert re.fullmatch(r"testclient GET /health 200 \d+\.\d ms", lines[0]), lines
+
+
+def test_repeated_query_logged_once(client, caplog):
+    query = {"query": "SELECT * WHERE { ?s ?p ?o } LIMIT 1"}
+    client.post("/sparql", data=query)  # A worker runs it; the repeats run here.
+    with caplog.at_level(logging.INFO, logger=ACCESS_LOGGER):
+        for _ in range(3):
+            assert client.post("/sparql", data=query).status_code == 200
+    lines = [r.getMessage() for r in caplog.records if r.name == ACCESS_LOGGER]
+    assert len(lines) == 3, lines
+    assert all(" POST /sparql 200 " in line for line in lines), lines
 
 
 def test_openapi_lists_routes(client):

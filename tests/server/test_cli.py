@@ -1,3 +1,4 @@
+import re
 import socket
 import subprocess
 import sys
@@ -194,18 +195,42 @@ def test_cli_invalid_base_iri(tmp_path):
 
 def test_cli_serve_loads_demo_and_answers(tmp_path):
     port = free_port()
+    response, output = serve_once(
+        tmp_path,
+        port,
+        "--host",
+        "127.0.0.1",
+        "--base-iri",
+        f"http://127.0.0.1:{port}",
+        "--load-demo-if-empty",
+    )
+    assert response.status_code == 200, output
+    assert f"http://127.0.0.1:{port}/sparql" in output, output
+    assert re.search(r"127\.0\.0\.1 GET /health 200 \d+\.\d ms", output), output
+    graph_store = GraphStore(tmp_path / "store")
+    try:
+        capca = Iris(f"http://127.0.0.1:{port}").item("epci", "200071413")
+        assert graph_store.ask(f"ASK {{ ?m org:organization {capca} }}")
+    finally:
+        graph_store.close()
+
+
+def test_cli_serve_without_access_log(tmp_path):
+    response, output = serve_once(tmp_path, free_port(), "--no-access-log")
+    assert response.status_code == 200, output
+    assert "/health" not in output, output
+
+
+def serve_once(tmp_path: Path, port: int, *options: str) -> tuple[httpx.Response, str]:
+    """Start `maillage serve` on `port`, read /health, stop it; return its output too."""
     command = [
         str(Path(sys.executable).with_name("maillage")),
         "serve",
-        "--host",
-        "127.0.0.1",
         "--port",
         str(port),
         "--store",
         str(tmp_path / "store"),
-        "--base-iri",
-        f"http://127.0.0.1:{port}",
-        "--load-demo-if-empty",
+        *options,
     ]
     server = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     try:
@@ -213,14 +238,7 @@ def test_cli_serve_loads_demo_and_answers(tmp_path):
     finally:
         server.terminate()
         output = server.communicate(timeout=30)[0].decode()
-    assert response.status_code == 200, output
-    assert f"http://127.0.0.1:{port}/sparql" in output, output
-    graph_store = GraphStore(tmp_path / "store")
-    try:
-        capca = Iris(f"http://127.0.0.1:{port}").item("epci", "200071413")
-        assert graph_store.ask(f"ASK {{ ?m org:organization {capca} }}")
-    finally:
-        graph_store.close()
+    return response, output
 
 
 def communes_files() -> list[str]:
