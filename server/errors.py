@@ -32,6 +32,7 @@ from fastapi.responses import JSONResponse, Response
 from fastapi.routing import iter_route_contexts
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException
+from starlette.requests import ClientDisconnect
 from starlette.routing import Match, Mount
 from starlette.staticfiles import StaticFiles
 
@@ -109,6 +110,7 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(MaillageError, handle_maillage_error)
     app.add_exception_handler(RequestValidationError, _handle_validation_error)
     app.add_exception_handler(HTTPException, _handle_http_exception)
+    app.add_exception_handler(ClientDisconnect, handle_client_disconnect)
     app.add_exception_handler(Exception, _handle_unexpected)
 
 
@@ -134,8 +136,8 @@ def error_response(
 async def handle_maillage_error(request: Request, exc: Exception) -> Response:
     """Return the error response of a domain error, as the app's handler does.
 
-    Code outside FastAPI's routing, such as an ASGI middleware, calls it to answer
-    a `MaillageError` the same way.
+    Code outside FastAPI's routing, such as an ASGI middleware, calls it to turn a
+    `MaillageError` into the same response.
     """
     assert isinstance(exc, MaillageError)
     extra: dict[str, object] = {}
@@ -287,6 +289,20 @@ def _body_parse_failure(request: Request) -> str:
         f"the request body does not parse as {shown}: check the body and its "
         "Content-Type header"
     )
+
+
+async def handle_client_disconnect(request: Request, exc: Exception) -> Response:
+    """Log at INFO a client that closed its connection before sending its whole body.
+
+    The client made the request fail, not the server, so no error is logged. The
+    response only ends the request, since the client no longer reads.
+    """
+    logger.info(
+        "%s %s: the client disconnected before sending its whole body",
+        request.method,
+        request.url.path,
+    )
+    return Response(status_code=400)
 
 
 async def _handle_unexpected(request: Request, exc: Exception) -> Response:
