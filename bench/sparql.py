@@ -224,9 +224,9 @@ def time_together(runs: dict[str, Callable[[], int]]) -> dict[str, Measure]:
 
     Each round calls every run `RUNS_PER_TURN` times in a row, starting from a
     different run each round. The engines of one query then share the ups and downs
-    of the machine, so the ratios between them hold even when the machine slows down
-    during a measure, and each engine still repeats a query with its caches warm, as
-    a partner's tool does when it sends queries one after another.
+    of the machine, so the ratios between them hold when it slows down during a
+    measure. Each engine still repeats a query with its caches warm, as a partner's
+    tool does when it sends queries one after another.
     """
     rows = {}
     for name, run in runs.items():

@@ -8,8 +8,8 @@ protocol (`maillage.server.sparql_protocol`), negotiates the result format and l
 checks, evaluation and serialization to `maillage.graph.sparql`. Queries are evaluated
 in a worker process within the time limit (`maillage.graph.sparql.workers`), and each
 client runs a limited number of requests at once (`maillage.server.query_service`).
-The middleware `RepeatedQueries` reads each request first and evaluates the repeats of
-short queries itself, before FastAPI's routing.
+The middleware `RepeatedQueries` reads each request first and evaluates the queries
+whose text was checked recently, before FastAPI's routing.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from functools import lru_cache, partial
 
 from fastapi import APIRouter, Request
@@ -174,14 +174,10 @@ async def _context(request: Request) -> _Context:
 
 @dataclass(frozen=True)
 class _Received:
-    """A request to /sparql as read: its context and its parameters.
-
-    `tried` is True when `RepeatedQueries` read it and found no query it could evaluate.
-    """
+    """A request to /sparql as read: its context and its parameters."""
 
     context: _Context
     protocol: ProtocolRequest
-    tried: bool = False
 
 
 # The key of a `_Received` in the request's state, from `RepeatedQueries` to the route.
@@ -279,11 +275,9 @@ def _read_query(
 
 
 async def _answer_query(request: Request, received: _Received) -> Response:
-    """Evaluate the request's query; prepare it first if the guard knows its text."""
+    """Evaluate the request's query, prepared here if the guard checked its text."""
     query, choose = _read_query(request, received)
-    prepared = None
-    if not received.tried:
-        prepared = _prepare_known(received.context, query, choose)
+    prepared = _prepare_known(received.context, query, choose)
     return await _evaluate(request, received.context, query, choose, prepared)
 
 
@@ -422,15 +416,15 @@ class RepeatedQueries:
 
     FastAPI's routing, its exception middleware and its request handling take about
     0.15 ms of each request, half of what pyoxigraph takes for a short query. This
-    layer reads each request to /sparql by GET or POST. When it carries a query whose
-    text the guard accepted recently (`_prepare_known`), the layer evaluates it as
-    the route would: in the event loop if a worker evaluated it under `LOOP_SECONDS`
-    on the current data, else in a thread, there or in a worker within the time
-    limit. The other requests go on to the routes, their body replayed and what this
-    layer read kept in the request's state (`_RECEIVED`), so that the route reads
-    nothing twice. A client's mistake found before the evaluation is left for the
-    route to find again and to answer through the app's error handlers; an error of
-    the evaluation is answered here by the same handler. The app adds this layer
+    layer reads each request to /sparql by GET or POST. If the request carries a
+    query whose text the guard accepted recently (`_prepare_known`), the layer
+    evaluates it with `_evaluate`, as the route does.
+
+    The other requests go on to the routes, with their body replayed. What this layer
+    read is kept in the request's state (`_RECEIVED`), so that the route reads nothing
+    twice. A client's mistake found before the evaluation is left for the route, which
+    finds it again and responds through the app's error handlers. An error of the
+    evaluation gets its response here, from the same handler. The app adds this layer
     inside the CORS and request-log middleware, which apply to its responses too.
     """
 
@@ -456,8 +450,8 @@ class RepeatedQueries:
             await response(scope, receive, send)
             return
         if received is not None:
-            scope.setdefault("state", {})[_RECEIVED] = replace(received, tried=True)
-        # The replay gives away each message it returns, so the body is held once.
+            scope.setdefault("state", {})[_RECEIVED] = received
+        # The replay pops each message it returns, so one copy of the body remains.
         await self.app(scope, _replay(messages, receive), send)
 
 

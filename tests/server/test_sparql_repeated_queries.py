@@ -201,7 +201,7 @@ def test_repeated_queries_service_description_reaches_router(served):
         assert routed
 
 
-# The quick answer is the route's answer.
+# A quick response matches the route's response.
 
 FORMATS = {
     "json": "application/sparql-results+json",
