@@ -21,13 +21,11 @@ import httpx
 import pytest
 from pyoxigraph import Literal, NamedNode, Quad
 
-from maillage.graph.access import Role
-from maillage.graph.iris import Iris
-from maillage.graph.namespaces import MLG
-from maillage.graph.users import USERS_FILE, UserDirectory
+from maillage.graph.users import UserDirectory
 from maillage.server.app import create_app
 from tests.browser import serve
 from tests.conftest import BASE_IRI
+from tests.readers import GROUP, READER, add_reader, restrict_graph
 
 GRAPH = f"{BASE_IRI}/graph/dataset/hostile"
 # A graph that only the members of the group juristes may read.
@@ -247,19 +245,8 @@ def test_hostile_repeats_keep_descriptors(live):
 def group_live(settings, store) -> Iterator[tuple[str, UserDirectory, dict, str]]:
     """Serve a graph that only the group juristes may read, and a reader in it."""
     store.add_quads(quads(SECRET, 2))
-    restricted = Iris(BASE_IRI).concept("visibility", "restricted")
-    secret = NamedNode(SECRET)
-    store.add_quads(
-        [
-            Quad(NamedNode("urn:s0"), MLG.visibility, restricted, secret),
-            Quad(NamedNode("urn:s0"), MLG.readableBy, Literal("juristes"), secret),
-        ]
-    )
-    directory = UserDirectory(settings.data_path / USERS_FILE)
-    directory.create_group("juristes")
-    directory.create_user("denis", Role.READER)
-    directory.add_member("juristes", "denis")
-    issued = directory.create_token("denis")
+    restrict_graph(store, NamedNode(SECRET), BASE_IRI)
+    directory, issued = add_reader(settings)
     headers = {"Authorization": f"Bearer {issued.secret}"}
     with serve(create_app(settings, store=store)) as url:
         yield url, directory, headers, issued.info.id
@@ -275,7 +262,7 @@ def test_hostile_repeat_after_group_removal(group_live):
     url, directory, reader, _ = group_live
     warm(url, headers=reader)
     assert bindings(get(url, reader)) == ["0", "1"]
-    directory.remove_member("juristes", "denis")
+    directory.remove_member(GROUP, READER)
     assert bindings(get(url, reader)) == []
     assert bindings(get(url, reader)) == []
 

@@ -19,11 +19,10 @@ from fastapi.testclient import TestClient
 from pyoxigraph import Literal, NamedNode, Quad
 
 from maillage.graph.iris import Iris
-from maillage.graph.access import Role
 from maillage.graph.namespaces import MLG
-from maillage.graph.users import USERS_FILE, UserDirectory
 from maillage.server.app import create_app
 from tests.browser import serve
+from tests.readers import add_reader, restrict_graph
 
 BASE = "http://maillage.test"
 JSON = {"Accept": "application/sparql-results+json"}
@@ -255,18 +254,8 @@ def group_client(settings, store):
     """Serve a graph that only the group juristes may read, and a reader in it."""
     graph = NamedNode(f"{BASE}/graph/dataset/secret")
     store.add_quads(chain_quads(graph, 2))
-    restricted = Iris(BASE).concept("visibility", "restricted")
-    store.add_quads(
-        [
-            Quad(NamedNode("urn:s0"), MLG.visibility, restricted, graph),
-            Quad(NamedNode("urn:s0"), MLG.readableBy, Literal("juristes"), graph),
-        ]
-    )
-    directory = UserDirectory(settings.data_path / USERS_FILE)
-    directory.create_group("juristes")
-    directory.create_user("denis", Role.READER)
-    directory.add_member("juristes", "denis")
-    token = directory.create_token("denis").secret
+    restrict_graph(store, graph, BASE)
+    token = add_reader(settings)[1].secret
     with TestClient(create_app(settings, store=store)) as test_client:
         yield test_client, {"authorization": f"Bearer {token}"}
 
