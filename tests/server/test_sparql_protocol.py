@@ -2,11 +2,12 @@
 
 import json
 import logging
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 import pytest
 from fastapi.testclient import TestClient
 from maillage.server.app import create_app
+from maillage.server.sparql_protocol import parse_parameters
 from pyoxigraph import Literal, NamedNode, Quad
 from rdflib import Graph, URIRef
 from rdflib import Literal as RDFLiteral
@@ -163,6 +164,30 @@ def test_query_form_body_not_utf8(client):
         "/sparql", content=b"query=ASK%20%7B%7D%E9", headers={"Content-Type": FORM}
     )
     assert response.status_code == 400, response.text
+
+
+def test_query_form_body_not_utf8_each_time(client):
+    body = b"query=ASK%20%7B%7D%E9"
+    for _ in range(3):
+        response = client.post("/sparql", content=body, headers={"Content-Type": FORM})
+        assert response.status_code == 400, response.text
+        assert "not valid UTF-8" in response.json()["detail"]
+
+
+def test_parse_parameters_repeated_body_gives_fresh_lists():
+    body = b"query=ASK%20%7B%7D&default-graph-uri=urn%3Aa"
+    first = parse_parameters(body, "body")
+    first["query"].append("SELECT * WHERE {}")
+    first["named-graph-uri"] = ["urn:b"]
+    again = parse_parameters(body, "body")
+    assert again == {"query": ["ASK {}"], "default-graph-uri": ["urn:a"]}
+
+
+def test_parse_parameters_long_body_like_short():
+    text = "SELECT * WHERE { ?s ?p 'é' } # " + "x" * 20_000
+    body = urlencode({"query": text}).encode()
+    assert parse_parameters(body, "body") == {"query": [text]}
+    assert parse_parameters(b"", "URL") == {}
 
 
 def test_query_post_without_content_type(client):
