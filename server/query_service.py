@@ -30,7 +30,12 @@ class QueryLimiter:
 
     def __init__(self) -> None:
         self._running: Counter[str] = Counter()
+        self._total = 0
         self._lock = threading.Lock()
+
+    def running(self) -> int:
+        """Return how many queries all clients run now."""
+        return self._total
 
     @contextmanager
     def hold(self, client: str, limit: int) -> Iterator[None]:
@@ -45,10 +50,12 @@ class QueryLimiter:
                     headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
                 )
             self._running[client] += 1
+            self._total += 1
         try:
             yield
         finally:
             with self._lock:
+                self._total -= 1
                 self._running[client] -= 1
                 if self._running[client] <= 0:
                     del self._running[client]

@@ -85,6 +85,9 @@ _CHECK_TIMEOUT = (
 LOCAL_SECONDS = 0.05
 # Within this many, the server may run it in its event loop, without a thread.
 LOOP_SECONDS = 0.005
+# Within this many when no other query runs: the loop then holds up no one, and the
+# hand-over to a thread and back was measured at 0.5 ms over HTTP on 2 cores.
+IDLE_LOOP_SECONDS = 0.02
 # A run this many times longer than the shortest replaces it as the query's time.
 _SLOWER = 4
 # Evaluation times the pool keeps, by data generation, dataset, text and format.

@@ -47,7 +47,12 @@ from maillage.graph.sparql.query import (
     prepare_query,
 )
 from maillage.graph.sparql_search import SearchFunctions
-from maillage.graph.sparql.workers import LOOP_SECONDS, QueryPool, pool_for
+from maillage.graph.sparql.workers import (
+    IDLE_LOOP_SECONDS,
+    LOOP_SECONDS,
+    QueryPool,
+    pool_for,
+)
 from maillage.graph.store import QuadStore
 from maillage.server import auth
 from maillage.server.deps import get_readable_graphs, get_user
@@ -292,10 +297,10 @@ async def _evaluate(
 
     The time limit covers the parse and the evaluation together. A query that a
     worker answered quickly on the current data runs here instead (`run_here`), in
-    the event loop when it took under `LOOP_SECONDS`. With a remote store, the
-    workers only parse and the remote server evaluates. One thread of the pool runs
-    both steps, so that the request waits for one hand-over. `prepared` is the query
-    already checked, if the guard knew its text.
+    the event loop when it was quick enough (`_answer_at_once`). With a remote
+    store, the workers only parse and the remote server evaluates. One thread of the
+    pool runs both steps, so that the request waits for one hand-over. `prepared` is
+    the query already checked, if the guard knew its text.
     """
     limit = context.settings.max_concurrent_queries
     with query_slot(request, context.limiter, limit):
@@ -346,18 +351,22 @@ def _prepare_known(
 def _answer_at_once(
     context: _Context, prepared: PreparedQuery | None
 ) -> QueryAnswer | None:
-    """Evaluate in the event loop a query known to take under `LOOP_SECONDS`, else None.
+    """Evaluate in the event loop a query known to be quick, else return None.
 
     The guard must have accepted the query recently (`_prepare_known`), and a worker
-    evaluated it that quickly on the current data (`QueryPool.run_here`), so that the
-    loop is not held longer than a thread would take to start the work.
+    evaluated it on the current data (`QueryPool.run_here`) within `LOOP_SECONDS`,
+    so that the loop is not held longer than a thread would take to start the work.
+    When the request's query is the only one running, `IDLE_LOOP_SECONDS` is enough:
+    the loop holds up no other query, and a request that arrives meanwhile waits at
+    most that long.
     """
     if prepared is None:
         return None
+    alone = context.limiter.running() <= 1
     return context.pool.run_here(
         prepared,
         max_rows=context.settings.max_result_rows,
-        within=LOOP_SECONDS,
+        within=IDLE_LOOP_SECONDS if alone else LOOP_SECONDS,
         quick_only=True,
     )
 

@@ -22,6 +22,7 @@ from fastapi.testclient import TestClient
 from pyoxigraph import Literal, NamedNode, Quad
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from maillage.graph.sparql.workers import IDLE_LOOP_SECONDS, LOOP_SECONDS, QueryPool
 from maillage.server.app import create_app
 from tests.browser import serve
 from tests.conftest import BASE_IRI
@@ -454,3 +455,41 @@ def test_repeated_queries_root_path(settings, store, url, scope_path):
     assert (first.path, first.root_path) == (scope_path, ROOT_PATH)
     assert bound_values(from_route) == VALUES
     assert quick.content == from_route.content
+
+
+def record_loop_limits(client, monkeypatch) -> list[float]:
+    """Repeat TEXT until it is known, then record the loop limit of each repeat."""
+    limits: list[float] = []
+    run_here = QueryPool.run_here
+
+    def recording(pool, prepared, **options):
+        if options.get("quick_only"):
+            limits.append(options["within"])
+        return run_here(pool, prepared, **options)
+
+    monkeypatch.setattr(QueryPool, "run_here", recording)
+    for _ in range(WARM_RUNS):
+        assert get_query(client).status_code == 200
+    limits.clear()
+    return limits
+
+
+def test_repeat_alone_may_hold_the_loop_longer(served, monkeypatch):
+    client, recorder = served
+    limits = record_loop_limits(client, monkeypatch)
+    response, routed = reaches_router(recorder, lambda: get_query(client))
+    assert response.status_code == 200, response.text
+    assert not routed
+    assert limits == [IDLE_LOOP_SECONDS]
+
+
+def test_repeat_beside_another_query_keeps_the_short_limit(served, monkeypatch):
+    client, _ = served
+    limits = record_loop_limits(client, monkeypatch)
+    # Another client's query holds a slot while this one runs.
+    with client.app.state.query_limiter.hold("address:192.0.2.7", 1):
+        response = get_query(client)
+    assert response.status_code == 200, response.text
+    assert limits == [LOOP_SECONDS]
+    assert get_query(client).status_code == 200
+    assert limits == [LOOP_SECONDS, IDLE_LOOP_SECONDS]
