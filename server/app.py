@@ -1,4 +1,4 @@
-"""The FastAPI application: store lifetime, routers, error handlers, request logs."""
+"""The FastAPI application: store lifetime, routers, error handlers, middleware."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from maillage.graph.iris import Iris
 from maillage.graph.settings import Settings
 from maillage.graph.store import GraphStore
 from maillage.server.cors import install_cors
-from maillage.server.errors import install_error_handlers
+from maillage.server.errors import install_error_handlers, route_methods
 from maillage.server.routes import (
     admin,
     api,
@@ -89,6 +89,7 @@ def create_app(settings: Settings, *, store: GraphStore | None = None) -> FastAP
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     # Added first, so that it runs inside the CORS and request-log middleware.
     app.add_middleware(sparql.RepeatedQueries)
+    app.add_middleware(HeadAsGet)
     install_cors(app, settings)
     app.add_middleware(RequestLogMiddleware)
     return app
@@ -150,3 +151,33 @@ class RequestLogMiddleware:
                 status,
                 duration_ms,
             )
+
+
+class HeadAsGet:
+    """Accept HEAD wherever GET is accepted, as HTTP requires (RFC 9110, 9.3.2).
+
+    A FastAPI route accepts only the methods it declares, so a HEAD to a GET route
+    would get 405. This layer runs such a request as a GET and passes on the headers
+    of the response without its body. A route that declares HEAD, such as the Graph
+    Store's, gets the request unchanged.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "HEAD":
+            await self.app(scope, receive, send)
+            return
+        methods = route_methods(scope["app"], scope)
+        if "HEAD" in methods or "GET" not in methods:
+            await self.app(scope, receive, send)
+            return
+
+        async def send_headers(message: Message) -> None:
+            if message["type"] == "http.response.body":
+                message = {**message, "body": b""}
+            await send(message)
+
+        # A copy: the server keeps the request's own scope and method.
+        await self.app({**scope, "method": "GET"}, receive, send_headers)

@@ -35,6 +35,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import ClientDisconnect
 from starlette.routing import Match, Mount
 from starlette.staticfiles import StaticFiles
+from starlette.types import Scope
 
 from maillage.graph.errors import (
     InvalidTokenError,
@@ -256,14 +257,25 @@ def _method_not_allowed(
 
 
 def allowed_methods(request: Request) -> list[str]:
-    """Return the methods that the routes matching the request's path accept."""
+    """Return the methods that the routes matching the request's path accept.
+
+    HEAD is accepted wherever GET is (`maillage.server.app.HeadAsGet`).
+    """
+    methods = route_methods(request.app, request.scope)
+    if "GET" in methods:
+        methods.add("HEAD")
+    return sorted(methods, key=_method_rank)
+
+
+def route_methods(app: FastAPI, scope: Scope) -> set[str]:
+    """Return the methods that the routes of `app` matching the scope's path declare."""
     methods: set[str] = set()
     # A mount, such as /static, moved its prefix into `root_path`: match from the app.
-    root_path = request.scope.get("app_root_path", request.scope.get("root_path", ""))
-    scope = {**request.scope, "root_path": root_path}
+    root_path = scope.get("app_root_path", scope.get("root_path", ""))
+    scope = {**scope, "root_path": root_path}
     # FastAPI 0.165 keeps included routers whole in `app.routes`; this iterator
     # yields each of their routes with its full path.
-    for route in iter_route_contexts(request.app.routes):
+    for route in iter_route_contexts(app.routes):
         match, _ = route.matches(scope)
         if match is Match.NONE:
             continue
@@ -273,7 +285,7 @@ def allowed_methods(request: Request) -> list[str]:
                 methods |= {"GET", "HEAD"}
             continue
         methods |= set(route.methods or ())
-    return sorted(methods, key=_method_rank)
+    return methods
 
 
 def _method_rank(method: str) -> tuple[int, str]:

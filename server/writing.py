@@ -170,5 +170,5 @@ def not_acceptable(offered: tuple[str, ...]) -> NotAcceptableError:
 
 def _error_headers(exc: MaillageError) -> dict[str, str]:
     if isinstance(exc, ReadOnlyTypeError):
-        return {"Allow": "GET"}
+        return {"Allow": "GET, HEAD"}
     return {}

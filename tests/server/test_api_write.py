@@ -185,7 +185,7 @@ def test_create_malformed_json(client):
 def test_create_read_only_type(client):
     response = client.post("/api/commune", json={"key": "07999"}, headers=EDITOR)
     assert response.status_code == 405, response.text
-    assert response.headers["allow"] == "GET", response.headers
+    assert response.headers["allow"] == "GET, HEAD", response.headers
     assert response.json()["code"] == "method_not_allowed", response.text
 
 

@@ -90,10 +90,33 @@ def test_wrong_method_not_allowed(client):
     assert response.status_code == 405, response.text
     assert response.json() == {
         "detail": "method DELETE is not allowed on '/api/document'; "
-        "allowed: GET, POST",
+        "allowed: GET, HEAD, POST",
         "code": "method_not_allowed",
     }
-    assert response.headers["allow"] == "GET, POST"
+    assert response.headers["allow"] == "GET, HEAD, POST"
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/health", "/api/document", "/sparql?query=ASK%20%7B%7D", "/sparql", "/"],
+)
+def test_head_answers_where_get_does(client, path):
+    full = client.get(path, headers={"Accept": "application/json"})
+    head = client.head(path, headers={"Accept": "application/json"})
+    assert head.status_code == full.status_code, head.text
+    assert full.content and head.content == b""
+    assert head.headers["content-type"] == full.headers["content-type"]
+    assert head.headers["content-length"] == str(len(full.content))
+
+
+def test_head_not_allowed_without_get(client):
+    response = client.head("/api/admin/tokens/t1/revoke")
+    assert response.status_code == 405
+    assert response.headers["allow"] == "POST"
+
+
+def test_head_to_unknown_path(client):
+    assert client.head("/no-such-page").status_code == 404
 
 
 def test_unexpected_error_hides_message(app, caplog):

@@ -321,8 +321,9 @@ def test_method_not_allowed_every_route(app, client):
 def test_method_not_allowed_names_all_routes(client):
     response = client.delete("/api/document")
     assert response.status_code == 405, response.text
-    assert response.headers["allow"] == "GET, POST", response.headers
+    assert response.headers["allow"] == "GET, HEAD, POST", response.headers
     assert response.json() == {
-        "detail": "method DELETE is not allowed on '/api/document'; allowed: GET, POST",
+        "detail": "method DELETE is not allowed on '/api/document'; "
+        "allowed: GET, HEAD, POST",
         "code": "method_not_allowed",
     }

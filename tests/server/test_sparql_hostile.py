@@ -166,6 +166,22 @@ def test_hostile_other_methods_not_evaluated(live):
         assert response.json()["code"] == "method_not_allowed", method
 
 
+def test_hostile_head_sends_headers_only(live):
+    """HEAD of a query, then GET on the same connection: the GET's bytes come whole."""
+    target = f"/sparql?query={quote(TEXT)}"
+    head = f"HEAD {target} HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/csv\r\n\r\n"
+    get = (
+        f"GET {target} HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/csv\r\n"
+        "Connection: close\r\n\r\n"
+    )
+    data = exchange(live, (head + get).encode())
+    first, _, rest = data.partition(b"\r\n\r\n")
+    assert first.startswith(b"HTTP/1.1 200 OK"), data[:500]
+    assert f"content-length: {len(CSV)}".encode() in first.lower(), first
+    assert rest.startswith(b"HTTP/1.1 200 OK"), rest[:200]
+    assert rest.endswith(b"\r\n\r\n" + CSV), rest[-200:]
+
+
 def test_hostile_slow_body_leaves_server_free(live):
     body = TEXT.encode()
     with connect(live) as connection:
