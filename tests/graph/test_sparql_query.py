@@ -10,7 +10,7 @@ from maillage.graph.errors import ResultTooLargeError
 from maillage.graph.sparql import DatasetRequest, QueryRequest, run_query
 from maillage.graph.sparql.errors import MalformedQueryError
 from maillage.graph.sparql.formats import FORMATS_BY_FORM, find_format
-from maillage.graph.sparql.query import count_solutions
+from maillage.graph.sparql.query import count_solutions, evaluate_query, prepare_query
 from pyoxigraph import Literal, NamedNode, Quad, QueryResultsFormat, RdfFormat, parse
 from rdflib import Graph
 from rdflib.compare import isomorphic
@@ -299,6 +299,21 @@ def test_select_limit_counts_each_format(loaded, form_format):
         answer(loaded, text, form_format=form_format, max_rows=2)
     result = answer(loaded, text, form_format=form_format, max_rows=3)
     assert result.size in (3, None)
+
+
+@pytest.mark.parametrize("form_format", ["json", "xml", "csv", "tsv"])
+def test_uncapped_select_same_body_and_limit(loaded, form_format):
+    def choose(form):
+        return find_format(form, form_format)
+
+    request = QueryRequest("SELECT * WHERE { ?s ?p ?o } ORDER BY ?s")
+    prepared = prepare_query(request, choose_format=choose, readable=None)
+    capped = evaluate_query(loaded, prepared, max_rows=3)
+    uncapped = evaluate_query(loaded, prepared, max_rows=3, capped=False)
+    assert uncapped.body == capped.body
+    assert uncapped.size == capped.size
+    with pytest.raises(ResultTooLargeError):
+        evaluate_query(loaded, prepared, max_rows=2, capped=False)
 
 
 @pytest.mark.parametrize(
