@@ -6,7 +6,9 @@ import hashlib
 import importlib.util
 import socket
 import sys
+import struct
 import threading
+import time
 from pathlib import Path
 from urllib.request import parse_http_list, parse_keqv_list
 
@@ -32,7 +34,15 @@ class RawServer:
     - `/to-end`: the body without length, then the connection closed;
     - `/once`: a body with Content-Length, then the connection closed without
       saying so, as a server does when its keep-alive delay has passed;
-    - `/digest`: 401 with a digest challenge, 200 to a right answer to it.
+    - `/digest`: 401 with a digest challenge, 200 to a correct response to it;
+    - `/no-content`: 204 without a body or a length, the connection kept;
+    - `/interim`: 100 Continue, then the body with Content-Length;
+    - `/split`: the head in two writes, apart in time, then the body;
+    - `/close-field`: a body with Content-Length and `Connection: keep-alive, close`;
+    - `/reset`: a body with Content-Length, then a reset of the connection;
+    - `/cut-first`: on the first connection, 10 bytes of a body of 100, then a
+      close; on the others, the body;
+    - `/silent`: the connection closed before any response.
     """
 
     def __init__(self) -> None:
@@ -67,10 +77,10 @@ class RawServer:
                     fields[name.strip().lower()] = value.strip()
                 body = reader.read(int(fields.get("content-length", "0")))
                 self.requests.append((path, fields, body))
-                if not self._answer(connection, path, fields):
+                if not self._respond(connection, path, fields):
                     return
 
-    def _answer(self, connection: socket.socket, path: str, fields: dict) -> bool:
+    def _respond(self, connection: socket.socket, path: str, fields: dict) -> bool:
         """Send the response; return whether the connection stays open."""
         whole = f"HTTP/1.1 200 OK\r\nContent-Length: {len(BODY)}\r\n\r\n".encode()
         if path == "/length":
@@ -87,6 +97,37 @@ class RawServer:
             return False
         if path == "/once":
             connection.sendall(whole + BODY)
+            return False
+        if path == "/no-content":
+            connection.sendall(b"HTTP/1.1 204 No Content\r\n\r\n")
+            return True
+        if path == "/interim":
+            connection.sendall(b"HTTP/1.1 100 Continue\r\n\r\n" + whole + BODY)
+            return True
+        if path == "/split":
+            connection.sendall(whole[:20])
+            time.sleep(0.05)
+            connection.sendall(whole[20:] + BODY)
+            return True
+        if path == "/close-field":
+            close = b"Connection: keep-alive, close\r\n"
+            connection.sendall(whole[:-2] + close + b"\r\n" + BODY)
+            return False
+        if path == "/reset":
+            connection.sendall(whole + BODY)
+            time.sleep(0.05)
+            # A zero linger time makes close send a reset instead of a FIN.
+            linger = struct.pack("ii", 1, 0)
+            connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, linger)
+            return False
+        if path == "/cut-first" and self.connections == 1:
+            head = b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n"
+            connection.sendall(head + BODY[:10])
+            return False
+        if path == "/cut-first":
+            connection.sendall(whole + BODY)
+            return True
+        if path == "/silent":
             return False
         if path == "/digest" and _right_digest(fields.get("authorization", "")):
             connection.sendall(whole + BODY)
@@ -191,3 +232,48 @@ def test_raises_when_the_server_is_gone(server):
     server.close()
     with pytest.raises(ConnectionError):
         post(connection)
+
+
+@pytest.mark.parametrize("path", ["/no-content", "/interim", "/split"])
+def test_reads_bodyless_interim_and_split(server, path):
+    connection = bench.KeptConnection(server.url(path))
+    expected = (204, b"") if path == "/no-content" else (200, BODY)
+    try:
+        started = time.monotonic()
+        for _ in range(2):
+            assert post(connection) == expected
+        # A body read until the close would wait for the socket's timeout.
+        assert time.monotonic() - started < 2
+    finally:
+        connection.close()
+    assert server.connections == 1
+
+
+@pytest.mark.parametrize("path", ["/close-field", "/reset"])
+def test_opens_again_after_close_or_reset(server, path):
+    connection = bench.KeptConnection(server.url(path))
+    try:
+        for _ in range(2):
+            assert post(connection) == (200, BODY)
+            time.sleep(0.1)
+    finally:
+        connection.close()
+    assert server.connections == 2
+
+
+def test_response_cut_short_raises_then_recovers(server):
+    connection = bench.KeptConnection(server.url("/cut-first"))
+    try:
+        with pytest.raises(ConnectionError):
+            post(connection)
+        assert post(connection) == (200, BODY)
+    finally:
+        connection.close()
+    assert server.connections == 2
+
+
+def test_gives_up_after_second_close(server):
+    connection = bench.KeptConnection(server.url("/silent"))
+    with pytest.raises(ConnectionError, match="closed"):
+        post(connection)
+    assert server.connections == 2
