@@ -8,14 +8,17 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi.routing import iter_route_contexts
 from fastapi.staticfiles import StaticFiles
+from starlette.routing import Match, Mount
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from maillage.graph.iris import Iris
 from maillage.graph.settings import Settings
 from maillage.graph.store import GraphStore
 from maillage.server.cors import install_cors
-from maillage.server.errors import install_error_handlers, route_methods
+from maillage.server.errors import install_error_handlers
+from maillage.server.query_service import RequestCount
 from maillage.server.routes import (
     admin,
     api,
@@ -61,6 +64,7 @@ def create_app(settings: Settings, *, store: GraphStore | None = None) -> FastAP
     app.state.settings = settings
     app.state.iris = Iris(settings.base_iri)
     app.state.store = store
+    app.state.request_count = RequestCount()
     # Registered on the writer of the write routes at the first write.
     app.state.writer_hooks = (search.hook_writer, observatory.hook_writer)
     install_error_handlers(app)
@@ -91,7 +95,7 @@ def create_app(settings: Settings, *, store: GraphStore | None = None) -> FastAP
     app.add_middleware(sparql.RepeatedQueries)
     app.add_middleware(HeadAsGet)
     install_cors(app, settings)
-    app.add_middleware(RequestLogMiddleware)
+    app.add_middleware(RequestLogMiddleware, count=app.state.request_count)
     return app
 
 
@@ -116,14 +120,17 @@ def _lifespan(settings: Settings, caller_store: GraphStore | None):
 
 
 class RequestLogMiddleware:
-    """Log one INFO line per HTTP request on `ACCESS_LOGGER`.
+    """Log one INFO line per HTTP request on `ACCESS_LOGGER`, and count them.
 
     The line gives the client's address, the method, the path without its query
     string, which may contain a whole SPARQL query, the status and the duration.
+    `count` holds the number of requests in flight, since this layer is the first to
+    see a request and the last to see its response.
     """
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, count: RequestCount) -> None:
         self.app = app
+        self.count = count
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -131,6 +138,7 @@ class RequestLogMiddleware:
             return
         start = time.perf_counter()
         status = 500
+        self.count.in_flight += 1
 
         async def send_and_record(message: Message) -> None:
             nonlocal status
@@ -141,6 +149,7 @@ class RequestLogMiddleware:
         try:
             await self.app(scope, receive, send_and_record)
         finally:
+            self.count.in_flight -= 1
             duration_ms = (time.perf_counter() - start) * 1000
             client = scope.get("client")
             access_logger.info(
@@ -158,26 +167,49 @@ class HeadAsGet:
 
     A FastAPI route accepts only the methods it declares, so a HEAD to a GET route
     would get 405. This layer runs such a request as a GET and passes on the headers
-    of the response without its body. A route that declares HEAD, such as the Graph
-    Store's, gets the request unchanged.
+    of the response without its body. When the route that a GET would reach declares
+    HEAD itself, as the Graph Store's does, or is a mount such as /static, the
+    request goes on unchanged.
     """
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["method"] != "HEAD":
-            await self.app(scope, receive, send)
-            return
-        methods = route_methods(scope["app"], scope)
-        if "HEAD" in methods or "GET" not in methods:
+        if (
+            scope["type"] != "http"
+            or scope["method"] != "HEAD"
+            or _handles_head(scope["app"], scope)
+        ):
             await self.app(scope, receive, send)
             return
 
         async def send_headers(message: Message) -> None:
-            if message["type"] == "http.response.body":
+            if message["type"] == "http.response.pathsend":
+                message = {"type": "http.response.body", "body": b""}
+            elif message["type"] == "http.response.body":
                 message = {**message, "body": b""}
             await send(message)
 
         # A copy: the server keeps the request's own scope and method.
         await self.app({**scope, "method": "GET"}, receive, send_headers)
+
+
+def _handles_head(app: FastAPI, scope: Scope) -> bool:
+    """Tell whether the route that a GET to the scope's path reaches handles HEAD.
+
+    True as well when no route accepts GET there, so that the router's own 404 or
+    405 is the response to the HEAD.
+    """
+    # A mount, such as /static, moved its prefix into `root_path`: match from the app.
+    root_path = scope.get("app_root_path", scope.get("root_path", ""))
+    as_get = {**scope, "method": "GET", "root_path": root_path}
+    # In the order the router tries them, each route with its full path.
+    for route in iter_route_contexts(app.routes):
+        match, _ = route.matches(as_get)
+        if match is not Match.FULL:
+            continue
+        if isinstance(route.original_route, Mount):
+            return True
+        return "HEAD" in (route.methods or ())
+    return True

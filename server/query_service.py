@@ -30,12 +30,7 @@ class QueryLimiter:
 
     def __init__(self) -> None:
         self._running: Counter[str] = Counter()
-        self._total = 0
         self._lock = threading.Lock()
-
-    def running(self) -> int:
-        """Return how many queries all clients run now."""
-        return self._total
 
     @contextmanager
     def hold(self, client: str, limit: int) -> Iterator[None]:
@@ -50,15 +45,29 @@ class QueryLimiter:
                     headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
                 )
             self._running[client] += 1
-            self._total += 1
         try:
             yield
         finally:
             with self._lock:
-                self._total -= 1
                 self._running[client] -= 1
                 if self._running[client] <= 0:
                     del self._running[client]
+
+
+class RequestCount:
+    """The number of HTTP requests the app has started and not finished.
+
+    The outermost middleware counts them, in the event loop's thread, so that a route
+    can tell whether it is the only request the server is working on.
+    """
+
+    def __init__(self) -> None:
+        self.in_flight = 0
+
+
+def requests_in_flight(request: Request) -> int:
+    """Return how many HTTP requests the app is working on, this one included."""
+    return request.app.state.request_count.in_flight
 
 
 def client_key(request: Request) -> str:

@@ -85,12 +85,13 @@ _CHECK_TIMEOUT = (
 LOCAL_SECONDS = 0.05
 # Within this many, the server may run it in its event loop, without a thread.
 LOOP_SECONDS = 0.005
-# Within this many when no other query runs: the loop then holds up no one, and the
-# hand-over to a thread and back was measured at 0.5 ms over HTTP on 2 cores.
+# Within this many when no other request is in flight: the loop then holds up no one,
+# and the hand-over to a thread and back was measured at 0.5 ms over HTTP on 2 cores.
 IDLE_LOOP_SECONDS = 0.02
 # A run this many times longer than the shortest replaces it as the query's time.
 _SLOWER = 4
-# Evaluation times the pool keeps, by data generation, dataset, text and format.
+# Evaluation times the pool keeps, by data generation, dataset, text and format: the
+# shortest and the last of each.
 _TIMES = 1024
 # Datasets a worker keeps; the pool mirrors each worker's cache to know what it holds.
 _DATASETS_PER_WORKER = 8
@@ -218,10 +219,12 @@ class QueryPool:
         this process, and at most `size` run at once, as in the workers. Queries that
         call a SERVICE, mlg:search, NOW() or another function whose value changes
         between runs always go to a worker, and so does any query when no slot is
-        free. With `quick_only`, the snapshot must be open here already and the view
-        of the dataset built, since opening takes milliseconds and a view seconds. The
-        server builds at most `MAX_VIEWS` views per snapshot and keeps them; while it
-        builds one, the queries that need another go to the workers.
+        free. With `quick_only`, for a run in the event loop, the last run must have
+        been within `within` too, since a busy machine slows the repeat as well. The
+        snapshot must be open here already and the view of the dataset built, since
+        opening takes milliseconds and a view seconds. The server builds at most
+        `MAX_VIEWS` views per snapshot and keeps them; while it builds one, the
+        queries that need another go to the workers.
         """
         if not self.evaluates or not _repeatable(prepared):
             return None
@@ -237,8 +240,11 @@ class QueryPool:
                     or current.generation != self.store.generation
                 ):
                     return None
-                seconds = self._times.get(_time_key(current.generation, key, prepared))
-                if seconds is None or seconds > within:
+                times = self._times.get(_time_key(current.generation, key, prepared))
+                if times is None:
+                    return None
+                shortest, last = times
+                if (max(shortest, last) if quick_only else shortest) > within:
                     return None
                 if quick_only and current.path not in self._local_stores:
                     return None
@@ -265,19 +271,32 @@ class QueryPool:
         finally:
             self._local_slots.release()
 
+    def known_seconds(self, prepared: PreparedQuery) -> float | None:
+        """Return the longer of the shortest and the last time of `prepared` on the
+        current data, or None when it has not run on them."""
+        key = dataset_key(prepared.dataset)
+        with self._lock:
+            current = self._state.current
+            if current is None or current.generation != self.store.generation:
+                return None
+            times = self._times.get(_time_key(current.generation, key, prepared))
+        return None if times is None else max(times)
+
     def _record_time(
         self, generation: int, key: str, prepared: PreparedQuery, seconds: float
     ) -> None:
-        """Keep the shortest time of the query on this data, the best measure of its
-        work, unless a run took `_SLOWER` times longer: then keep that run's time."""
+        """Keep the last time of the query on this data, and the shortest, the best
+        measure of its work, unless a run took `_SLOWER` times longer: then that
+        run's time replaces the shortest."""
         if not _repeatable(prepared):
             return
         time_key = _time_key(generation, key, prepared)
         with self._lock:
             known = self._times.pop(time_key, None)
-            if known is not None and seconds <= _SLOWER * known:
-                seconds = min(known, seconds)
-            self._times.use(time_key, seconds)
+            shortest = seconds
+            if known is not None and seconds <= _SLOWER * known[0]:
+                shortest = min(known[0], seconds)
+            self._times.use(time_key, (shortest, seconds))
 
     def _local_store(self, path: Path) -> GraphStore:
         """Return this process's read-only store on the snapshot at `path`."""

@@ -14,6 +14,7 @@ whose text was checked recently, before FastAPI's routing.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import Sequence
@@ -66,6 +67,7 @@ from maillage.server.query_service import (
     QueryLimiter,
     get_query_limiter,
     query_slot,
+    requests_in_flight,
 )
 from maillage.server.sparql_protocol import (
     FORM_MEDIA_TYPE,
@@ -305,7 +307,7 @@ async def _evaluate(
     limit = context.settings.max_concurrent_queries
     with query_slot(request, context.limiter, limit):
         start = time.perf_counter()
-        answer = _answer_at_once(context, prepared)
+        answer = await _answer_at_once(request, context, prepared)
         if answer is None:
             search = None
             if prepared is None:
@@ -348,25 +350,34 @@ def _prepare_known(
     return _prepare(context, query, choose, check=lambda text, allowlist: info)
 
 
-def _answer_at_once(
-    context: _Context, prepared: PreparedQuery | None
+async def _answer_at_once(
+    request: Request, context: _Context, prepared: PreparedQuery | None
 ) -> QueryAnswer | None:
     """Evaluate in the event loop a query known to be quick, else return None.
 
-    The guard must have accepted the query recently (`_prepare_known`), and a worker
-    evaluated it on the current data (`QueryPool.run_here`) within `LOOP_SECONDS`,
-    so that the loop is not held longer than a thread would take to start the work.
-    When the request's query is the only one running, `IDLE_LOOP_SECONDS` is enough:
-    the loop holds up no other query, and a request that arrives meanwhile waits at
-    most that long.
+    The guard must have accepted the query recently (`_prepare_known`). Its shortest
+    and its last run on the current data must have taken at most `LOOP_SECONDS`
+    (`QueryPool.run_here`), so that the loop is not held longer than a thread would
+    take to start the work. Up to `IDLE_LOOP_SECONDS` is allowed when no other
+    request is in flight. The check comes after one turn of the loop, so that the
+    requests that arrived with this one have started and are counted.
     """
     if prepared is None:
         return None
-    alone = context.limiter.running() <= 1
+    known = context.pool.known_seconds(prepared)
+    if known is None or known > IDLE_LOOP_SECONDS:
+        return None
+    within = LOOP_SECONDS
+    if known > LOOP_SECONDS:
+        await asyncio.sleep(0)
+        if requests_in_flight(request) > 1:
+            return None
+        # NOTE: a request that arrives during the run waits for it, about `known`.
+        within = IDLE_LOOP_SECONDS
     return context.pool.run_here(
         prepared,
         max_rows=context.settings.max_result_rows,
-        within=IDLE_LOOP_SECONDS if alone else LOOP_SECONDS,
+        within=within,
         quick_only=True,
     )
 

@@ -15,7 +15,7 @@ from maillage.graph.sparql import QueryRequest
 from maillage.graph.sparql.errors import MalformedQueryError
 from maillage.graph.sparql.formats import GRAPH_FORMATS, JSON
 from maillage.graph.sparql.query import evaluate_query, prepare_query
-from maillage.graph.sparql.workers import QueryPool, _time_key
+from maillage.graph.sparql.workers import QueryPool, _time_key, dataset_key
 
 GRAPH = NamedNode("http://maillage.test/graph/dataset/chain")
 SELECT_ALL = "SELECT ?s ?o WHERE { ?s <urn:p> ?o } ORDER BY ?s"
@@ -283,6 +283,33 @@ def test_run_here_quick_only_when_open(store, pool):
     assert pool.run_here(query, max_rows=10, quick_only=True) is not None
 
 
+def test_run_here_quick_only_needs_quick_last_run(store, pool):
+    add_values(store, "a")
+    query = prepared(SELECT_ALL)
+    pool.run(query, max_rows=10, timeout=30)
+    assert pool.run_here(query, max_rows=10) is not None
+    shortest = pool.known_seconds(query)
+    assert shortest is not None
+    generation = store.generation
+    key = dataset_key(query.dataset)
+    # A run three times slower keeps the shortest time but is the last one.
+    pool._record_time(generation, key, query, 3 * shortest)
+    within = 2 * shortest
+    assert pool.known_seconds(query) == 3 * shortest
+    assert pool.run_here(query, max_rows=10, within=within, quick_only=True) is None
+    assert pool.run_here(query, max_rows=10, within=within) is not None
+
+
+def test_known_seconds_none_after_write(store, pool):
+    add_values(store, "a")
+    query = prepared(SELECT_ALL)
+    assert pool.known_seconds(query) is None
+    pool.run(query, max_rows=10, timeout=30)
+    assert pool.known_seconds(query) is not None
+    add_values(store, "b")
+    assert pool.known_seconds(query) is None
+
+
 @pytest.mark.parametrize(
     "change",
     [{"search_matches": {}}, {"services": ("http://127.0.0.1:9/sparql",)}],
@@ -326,9 +353,9 @@ def test_run_here_time_keeps_shortest_run(pool):
     key = _time_key(1, "dataset", query)
     pool._record_time(1, "dataset", query, 0.010)
     pool._record_time(1, "dataset", query, 0.030)
-    assert pool._times[key] == 0.010
+    assert pool._times[key] == (0.010, 0.030)
     pool._record_time(1, "dataset", query, 0.004)
-    assert pool._times[key] == 0.004
+    assert pool._times[key] == (0.004, 0.004)
     # Past four times the shortest, the slow run replaces it.
     pool._record_time(1, "dataset", query, 0.020)
-    assert pool._times[key] == 0.020
+    assert pool._times[key] == (0.020, 0.020)

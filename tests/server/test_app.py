@@ -2,6 +2,7 @@ import json
 import logging
 import re
 
+import anyio
 import pytest
 from fastapi.testclient import TestClient
 
@@ -96,17 +97,74 @@ def test_wrong_method_not_allowed(client):
     assert response.headers["allow"] == "GET, HEAD, POST"
 
 
-@pytest.mark.parametrize(
-    "path",
-    ["/health", "/api/document", "/sparql?query=ASK%20%7B%7D", "/sparql", "/"],
-)
+HEAD_PATHS = [
+    "/health",
+    "/api/document",
+    "/sparql?query=ASK%20%7B%7D",
+    "/sparql",
+    "/",
+    "/static/viz/network.js",
+    "/static/maillage.css",
+]
+
+
+def asgi_response(client, method: str, path: str) -> tuple[int, dict, bytes]:
+    """Call the app itself in the client's event loop; return what it sends.
+
+    The test client drops the body of a HEAD response on its own, so the body that
+    the app sends is read here, below it.
+    """
+    target, _, query = path.partition("?")
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": method,
+        "scheme": "http",
+        "path": target,
+        "raw_path": target.encode(),
+        "root_path": "",
+        "query_string": query.encode(),
+        "headers": [(b"host", b"testserver"), (b"accept", b"*/*")],
+        "client": ("127.0.0.1", 50000),
+        "server": ("testserver", 80),
+    }
+    messages = []
+    requests = [{"type": "http.request", "body": b"", "more_body": False}]
+    done = anyio.Event()
+
+    async def receive():
+        # The request, then a disconnect once the response is sent, as a server does.
+        if requests:
+            return requests.pop()
+        await done.wait()
+        return {"type": "http.disconnect"}
+
+    async def send(message):
+        messages.append(message)
+        if message["type"] == "http.response.body" and not message.get("more_body"):
+            done.set()
+
+    async def call():
+        await client.app(scope, receive, send)
+
+    client.portal.call(call)
+    start, *bodies = messages
+    headers = {name.decode(): value.decode() for name, value in start["headers"]}
+    return start["status"], headers, b"".join(m.get("body", b"") for m in bodies)
+
+
+@pytest.mark.parametrize("path", HEAD_PATHS)
 def test_head_answers_where_get_does(client, path):
-    full = client.get(path, headers={"Accept": "application/json"})
-    head = client.head(path, headers={"Accept": "application/json"})
-    assert head.status_code == full.status_code, head.text
-    assert full.content and head.content == b""
-    assert head.headers["content-type"] == full.headers["content-type"]
-    assert head.headers["content-length"] == str(len(full.content))
+    status, headers, body = asgi_response(client, "GET", path)
+    head_status, head_headers, head_body = asgi_response(client, "HEAD", path)
+    assert status == 200, body[:300]
+    assert head_status == status
+    assert body
+    assert head_body == b""
+    assert head_headers["content-type"] == headers["content-type"]
+    # The service description names blank nodes anew each time, so lengths may differ.
+    assert int(head_headers["content-length"]) > 0
 
 
 def test_head_not_allowed_without_get(client):
