@@ -216,7 +216,7 @@ def test_answers_a_digest_challenge(server):
     authorizations = [f.get("authorization", "") for _, f, _ in server.requests]
     assert authorizations[0] == ""
     assert all(a.startswith("Digest ") for a in authorizations[1:])
-    assert len(authorizations) == 3  # the challenge is answered once, then reused
+    assert len(authorizations) == 3  # one response to the challenge, then its reuse
 
 
 def test_returns_401_without_credentials(server):

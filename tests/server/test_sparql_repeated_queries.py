@@ -481,36 +481,30 @@ def record_loop_limits(monkeypatch, known: float | None = None) -> list[float]:
     return limits
 
 
-def test_quick_repeat_runs_in_loop(served, monkeypatch):
-    client, recorder = served
-    limits = record_loop_limits(monkeypatch)
+def warm_up(client, limits: list[float]) -> None:
+    """Repeat TEXT until the server evaluates it itself, then forget the limits."""
     for _ in range(WARM_RUNS):
         assert get_query(client).status_code == 200
     limits.clear()
-    response, routed = reaches_router(recorder, lambda: get_query(client))
-    assert response.status_code == 200, response.text
-    assert not routed
-    assert limits == [LOOP_SECONDS]
 
 
-def test_repeat_alone_may_hold_the_loop_longer(served, monkeypatch):
+@pytest.mark.parametrize(
+    ("known", "limit"), [(None, LOOP_SECONDS), (0.010, IDLE_LOOP_SECONDS)]
+)
+def test_repeat_alone_loop_limit(served, monkeypatch, known, limit):
     client, recorder = served
-    limits = record_loop_limits(monkeypatch, known=0.010)
-    for _ in range(WARM_RUNS):
-        assert get_query(client).status_code == 200
-    limits.clear()
+    limits = record_loop_limits(monkeypatch, known=known)
+    warm_up(client, limits)
     response, routed = reaches_router(recorder, lambda: get_query(client))
     assert response.status_code == 200, response.text
     assert not routed
-    assert limits == [IDLE_LOOP_SECONDS]
+    assert limits == [limit]
 
 
 def test_burst_of_repeats_leaves_the_loop(served, monkeypatch):
     client, _ = served
     limits = record_loop_limits(monkeypatch, known=0.010)
-    for _ in range(WARM_RUNS):
-        assert get_query(client).status_code == 200
-    limits.clear()
+    warm_up(client, limits)
     query_string = urlencode({"query": TEXT}).encode()
 
     async def one_request() -> list[dict]:
