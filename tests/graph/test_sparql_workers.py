@@ -59,10 +59,12 @@ def pool(store):
 
 def is_running(pid):
     """Return True while the process exists and is not a zombie."""
-    status = Path(f"/proc/{pid}/stat")
-    if not status.exists():
+    try:
+        status = Path(f"/proc/{pid}/stat").read_text()
+    except (FileNotFoundError, ProcessLookupError):
+        # The process ended, possibly between listing /proc and reading the file.
         return False
-    return status.read_text().split(") ", 1)[1][0] != "Z"
+    return status.split(") ", 1)[1][0] != "Z"
 
 
 def test_pool_returns_oxigraph_bytes(store, pool):
